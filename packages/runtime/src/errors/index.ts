@@ -1,0 +1,1 @@
+export * from './mule-error.js';

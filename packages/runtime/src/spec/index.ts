@@ -1,0 +1,2 @@
+export * from './sfnfnet-spec.js';
+export * from './canonical-names.js';
