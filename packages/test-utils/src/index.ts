@@ -1,0 +1,2 @@
+export * from './find-python.js';
+export * from './paths.js';
