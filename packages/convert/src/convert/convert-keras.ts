@@ -1,0 +1,118 @@
+/**
+ * `pnpm convert`: a Keras file in, `model.safetensors` + `config.json` + `manifest.json` out,
+ * written atomically (nothing new survives a failed run).
+ */
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import {
+  MULE_F0_PARAMETER_COUNT,
+  MULE_F0_SPEC,
+  makeModelConfig,
+  sha256File,
+  type ArtifactManifest,
+  type SfNfNetSpec,
+} from '@mule-ts/runtime';
+import { openKerasFile } from '../keras/open-keras-file.js';
+import { createStagedOutput, writeFileAtomicStaged } from '../output/index.js';
+import { buildCanonicalCheckpoint, recogniseSfNfNet } from '../recognise/index.js';
+import { writeSafetensors } from '../safetensors/index.js';
+import { CONVERTER } from './converter-version.js';
+
+export type ConvertPhase = 'hash' | 'open' | 'recognise' | 'write' | 'finish';
+
+export interface ConvertProgress {
+  phase: ConvertPhase;
+  /** Bytes written so far in the 'write' phase. */
+  doneBytes?: number;
+  totalBytes?: number;
+  tensor?: string;
+}
+
+export interface ConvertOptions {
+  keras: string;
+  outDir: string;
+  onProgress?: (p: ConvertProgress) => void;
+}
+
+export interface ConvertSummary {
+  source: { file: string; sha256: string; bytes: number; kerasVersion: string | null; container: string };
+  outDir: string;
+  files: Record<string, { sha256: string; bytes: number }>;
+  parameterCount: number;
+  tensorCount: number;
+  isReleasedMuleArchitecture: boolean;
+  seconds: number;
+}
+
+export const ARTIFACT_FILES = ['model.safetensors', 'config.json', 'manifest.json'] as const;
+
+export async function convertKerasFile(options: ConvertOptions): Promise<ConvertSummary> {
+  const started = performance.now();
+  const progress = options.onProgress ?? (() => {});
+  progress({ phase: 'hash' });
+  const sourceBytes = (await stat(options.keras)).size;
+  const sourceSha256 = await sha256File(options.keras);
+
+  progress({ phase: 'open' });
+  const model = await openKerasFile(options.keras);
+  try {
+    progress({ phase: 'recognise' });
+    const recognised = recogniseSfNfNet(model);
+    const checkpoint = buildCanonicalCheckpoint(model, recognised);
+    const isReleased = sameSpec(checkpoint.spec, MULE_F0_SPEC) && checkpoint.parameterCount === MULE_F0_PARAMETER_COUNT;
+
+    const staged = await createStagedOutput(options.outDir);
+    try {
+      const written = await writeSafetensors(
+        staged.pathFor('model.safetensors'),
+        checkpoint.tensors.map((t) => ({ name: t.name, dtype: 'F32' as const, shape: t.shape, read: t.read })),
+        {
+          format: 'mule-ts',
+          architecture: 'SF-NFNet-F0',
+          source_file: basename(options.keras),
+          source_sha256: sourceSha256,
+          source_keras_version: model.kerasVersion ?? 'unknown',
+          converter: CONVERTER.name,
+          converter_version: CONVERTER.version,
+          layout: 'conv weight OIHW (raw WeightStandardization v), gain, bias; dense weight [out, in]; skip_gain scalar',
+        },
+        (doneBytes, totalBytes, tensor) => progress({ phase: 'write', doneBytes, totalBytes, tensor }),
+      );
+      const config = makeModelConfig(checkpoint.spec, checkpoint.parameterCount, isReleased);
+      const configFile = await writeFileAtomicStaged(staged, 'config.json', `${JSON.stringify(config, null, 2)}\n`);
+      const files = {
+        'model.safetensors': { sha256: written.sha256, bytes: written.bytes },
+        'config.json': configFile,
+      };
+      const manifest: ArtifactManifest = {
+        format: 'mule-ts-artifacts',
+        formatVersion: 1,
+        converter: { ...CONVERTER },
+        source: { file: basename(options.keras), sha256: sourceSha256, bytes: sourceBytes, kerasVersion: model.kerasVersion },
+        createdAt: new Date().toISOString(),
+        files,
+      };
+      await writeFileAtomicStaged(staged, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+      progress({ phase: 'finish' });
+      await staged.commit();
+      return {
+        source: { file: options.keras, sha256: sourceSha256, bytes: sourceBytes, kerasVersion: model.kerasVersion, container: model.container },
+        outDir: options.outDir,
+        files,
+        parameterCount: checkpoint.parameterCount,
+        tensorCount: checkpoint.tensors.length,
+        isReleasedMuleArchitecture: isReleased,
+        seconds: (performance.now() - started) / 1000,
+      };
+    } catch (e) {
+      await staged.abort();
+      throw e;
+    }
+  } finally {
+    await model.close();
+  }
+}
+
+function sameSpec(a: SfNfNetSpec, b: SfNfNetSpec): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
