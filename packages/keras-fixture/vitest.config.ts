@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
+// 'source' resolves workspace packages to their TypeScript sources (see each package's exports map).
+const conditions = ['source', 'module', 'node', 'development|production'];
+
 export default defineConfig({
-  resolve: { conditions: ['source'] },
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['source'] } },
   test: {
     include: ['src/**/*.test.ts'],
     testTimeout: 120_000,
