@@ -1,0 +1,2 @@
+export * from './sha256-file.js';
+export * from './manifest.js';
