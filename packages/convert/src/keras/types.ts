@@ -22,6 +22,15 @@ export interface KerasLayerCall {
   inputs: KerasTensorRef[];
   kwargs: Record<string, unknown>;
   kwargRefs: Record<string, KerasTensorRef>;
+  /**
+   * Constants inside the first argument (Keras 2 `["_CONSTANT_VALUE", -1, value]`), with their
+   * position among the first argument's flattened elements. Absent when there are none.
+   */
+  firstArgConstants?: Array<{ position: number; value: unknown }>;
+  /** Keras 3 only: positional arguments after the first, as serialised. Absent when there are none. */
+  otherArgs?: unknown[];
+  /** Keras 3 only: the tensors found inside `otherArgs`, in order. */
+  otherArgRefs?: KerasTensorRef[];
 }
 
 export interface KerasLayer {
@@ -34,6 +43,12 @@ export interface KerasLayer {
   /** The inner `config` object as serialised. */
   config: Record<string, unknown>;
   calls: KerasLayerCall[];
+  /**
+   * The HDF5 group holding this layer's weights, as a logical path (backslashes read as `/`), e.g.
+   * '_layer_checkpoint_dependencies/conv2d_2' or 'model_weights/conv2d'; null when the file has
+   * none for it (e.g. the InputLayer of a Sequential model). Set by `openKerasFile`.
+   */
+  weightsGroup?: string | null;
 }
 
 export interface KerasDatasetInfo {
@@ -72,6 +87,11 @@ export interface KerasModelFile {
   weights: KerasWeight[];
   /** Every dataset in the weights file (including optimizer/metrics state), in h5 walk order. */
   datasets: KerasDatasetInfo[];
+  /**
+   * What the reader noticed but did not treat as an error (layer groups no config layer claims,
+   * config layers without a group, a subclassed model without a layer list...).
+   */
+  notes?: string[];
   /** Reads one dataset as float32 (converting from f16/f64 if needed; errors on non-float). */
   readFloat32(path: string): Float32Array;
   /** Releases the HDF5 handle and deletes any temporary extraction. */

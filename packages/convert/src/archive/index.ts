@@ -1,0 +1,4 @@
+export { describeBytes, sniffContainer } from './sniff-container.js';
+export type { ContainerKind, SniffedContainer } from './sniff-container.js';
+export { ZipArchive } from './zip-archive.js';
+export type { ZipMember } from './zip-archive.js';

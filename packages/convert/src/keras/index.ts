@@ -1,0 +1,16 @@
+export type * from './types.js';
+export { openKerasFile } from './open-keras-file.js';
+export type { OpenKerasFileOptions } from './open-keras-file.js';
+export { parseModelConfig } from './model-config.js';
+export type { KerasModelConfig } from './model-config.js';
+export { normaliseInboundNodes } from './inbound-nodes.js';
+export { parsePythonJson } from './python-json.js';
+export type { JsonSource } from './python-json.js';
+export { keras3SnakeCase, kerasSnakeCase, snakeCaseFor } from './snake-case.js';
+export { assignV3Weights, compareSlots } from './v3-weights.js';
+export type { WeightAssignment } from './v3-weights.js';
+export { readLegacyModel } from './legacy-weights.js';
+export type { LegacyModel } from './legacy-weights.js';
+export { numpyDtype, openHdf5, splitLinkName, walkHdf5 } from './hdf5-tree.js';
+export type { Hdf5Dataset, Hdf5Node, Hdf5Tree } from './hdf5-tree.js';
+export { halfToFloat32, readDatasetFloat32 } from './hdf5-read.js';
