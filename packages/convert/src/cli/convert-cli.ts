@@ -3,7 +3,7 @@
  * `convert inspect FILE [--json]`. Returns the exit code; prints errors once, here.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isMuleError } from '@mule-ts/runtime';
 import { convertKerasFile } from '../convert/convert-keras.js';
 import { formatInspectTable, inspectKerasFile } from '../inspect/index.js';
@@ -40,7 +40,7 @@ export async function runConvertCli(args: string[], io: CliIo = { stdout: proces
 
 class UsageError extends Error {}
 
-function parse(args: string[], options: Parameters<typeof parseArgs>[0]['options']) {
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {

@@ -13,7 +13,7 @@ import {
   type SfNfNetSpec,
 } from '@mule-ts/runtime';
 import { openKerasFile } from '../keras/open-keras-file.js';
-import { createStagedOutput, writeFileAtomicStaged } from '../output/index.js';
+import { createStagedOutput, writeStagedFile } from '../output/index.js';
 import { buildCanonicalCheckpoint, recogniseSfNfNet } from '../recognise/index.js';
 import { writeSafetensors } from '../safetensors/index.js';
 import { CONVERTER } from './converter-version.js';
@@ -75,11 +75,13 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
           converter: CONVERTER.name,
           converter_version: CONVERTER.version,
           layout: 'conv weight OIHW (raw WeightStandardization v), gain, bias; dense weight [out, in]; skip_gain scalar',
+          // canonical name -> the HDF5 dataset it was read from, for anyone auditing the mapping
+          source_paths: JSON.stringify(Object.fromEntries(checkpoint.tensors.map((t) => [t.name, t.source.path]))),
         },
         (doneBytes, totalBytes, tensor) => progress({ phase: 'write', doneBytes, totalBytes, tensor }),
       );
       const config = makeModelConfig(checkpoint.spec, checkpoint.parameterCount, isReleased);
-      const configFile = await writeFileAtomicStaged(staged, 'config.json', `${JSON.stringify(config, null, 2)}\n`);
+      const configFile = await writeStagedFile(staged, 'config.json', `${JSON.stringify(config, null, 2)}\n`);
       const files = {
         'model.safetensors': { sha256: written.sha256, bytes: written.bytes },
         'config.json': configFile,
@@ -92,7 +94,7 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
         createdAt: new Date().toISOString(),
         files,
       };
-      await writeFileAtomicStaged(staged, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+      await writeStagedFile(staged, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
       progress({ phase: 'finish' });
       await staged.commit();
       return {

@@ -86,7 +86,7 @@ export function buildCanonicalCheckpoint(model: KerasModelFile, recognised: Reco
     if (!w) {
       throw new MuleError(
         'MISSING_WEIGHT',
-        `${file}: layer '${b.layer.name}' (${b.layer.className}) has no weight '${b.slot}' (needed for ${t.name}, shape [${b.kerasShape.join(', ')}])`,
+        `${file}: layer '${b.layer.name}' (${b.layer.className}) has no weight '${b.layer.weightsGroup ? `${b.layer.weightsGroup}/` : ''}${b.slot}' (needed for ${t.name}, shape [${b.kerasShape.join(', ')}])`,
         { file, layer: b.layer.name, tensor: t.name, expected: b.kerasShape },
       );
     }

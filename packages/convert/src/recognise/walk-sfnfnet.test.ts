@@ -119,7 +119,7 @@ describe('recogniseSfNfNet', () => {
     const times2 = layersOf(config).find(
       (l) => l.class_name === 'TFOpLambda' && JSON.stringify(l.inbound_nodes).includes('"y":2'),
     )!;
-    (times2.inbound_nodes as Array<Array<[string, number, number, Record<string, unknown>]>>)[0]![3]!.y = 3.0;
+    (times2.inbound_nodes as Array<[string, number, number, Record<string, unknown>]>)[0]![3].y = 3.0;
     expectArchitectureError(() => recogniseConfig(config), /multiplies by 3/);
   });
 
