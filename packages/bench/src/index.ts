@@ -1,0 +1,2 @@
+export * from './convert-bench.js';
+export * from './measure.js';
