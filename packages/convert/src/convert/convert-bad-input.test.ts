@@ -1,7 +1,7 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MuleError, type MuleErrorCode } from '@mule-ts/runtime';
-import { SMALL_TEST_SPEC, buildKerasModel, writeKerasArchive, type KerasModelDraft } from '@mule-ts/keras-fixture';
+import { SMALL_TEST_SPEC, ZIP_EPOCH, buildKerasModel, writeKerasArchive, writeStoredZip, type KerasModelDraft } from '@mule-ts/keras-fixture';
 import { kerasSamplesDir, makeTempDir } from '@mule-ts/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runConvertCli } from '../cli/convert-cli.js';
@@ -51,6 +51,34 @@ describe('convert refuses bad input, naming the file and the layer or tensor, wr
     const file = join(tmp.dir, 'notes.keras');
     await writeFile(file, 'this is not a model\n');
     await expectFailure(file, 'NOT_A_MODEL_FILE', /zip|HDF5/i);
+  });
+
+  it('a truncated archive', async () => {
+    const good = await writeDraft(() => {});
+    const bytes = await readFile(good);
+    const file = join(tmp.dir, 'cut.keras');
+    await writeFile(file, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    await rm(good);
+    await expectFailure(file, 'TRUNCATED', /truncated|corrupt|end of central directory|incomplete/i);
+  });
+
+  it('a missing member (no model.weights.h5)', async () => {
+    const file = join(tmp.dir, 'no-weights.keras');
+    await writeStoredZip(file, [
+      { name: 'metadata.json', date: ZIP_EPOCH, source: { kind: 'buffer', data: Buffer.from('{"keras_version": "2.13.1"}') } },
+      { name: 'config.json', date: ZIP_EPOCH, source: { kind: 'buffer', data: Buffer.from('{"class_name": "Functional", "config": {"layers": []}}') } },
+    ]);
+    await expectFailure(file, 'MISSING_MEMBER', /model\.weights\.h5/);
+  });
+
+  it('malformed JSON in config.json', async () => {
+    const file = join(tmp.dir, 'bad-json.keras');
+    await writeStoredZip(file, [
+      { name: 'metadata.json', date: ZIP_EPOCH, source: { kind: 'buffer', data: Buffer.from('{"keras_version": "2.13.1"}') } },
+      { name: 'config.json', date: ZIP_EPOCH, source: { kind: 'buffer', data: Buffer.from('{"class_name": "Functional", "config": {"layers": [}') } },
+      { name: 'model.weights.h5', date: ZIP_EPOCH, source: { kind: 'buffer', data: Buffer.from('') } },
+    ]);
+    await expectFailure(file, 'MALFORMED_JSON', /config\.json/);
   });
 
   it('a missing weight', async () => {
