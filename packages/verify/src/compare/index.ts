@@ -1,0 +1,2 @@
+export * from './array-metrics.js';
+export * from './thresholds.js';

@@ -1,0 +1,38 @@
+/**
+ * Parity thresholds per stage: one table, printed by every report. Each is at least 10x stricter
+ * than the community PyTorch port's release checks (UPSTREAM.md "Parity the community port reports"):
+ * mel max-abs 5e-3 / cos 0.99999; slices max-abs 1e-4; backbone per-slice cos 0.9999 / max-abs 1e-2;
+ * clip embedding max-abs 2e-2 / cos 0.99999; ONNX max-abs 1e-4.
+ */
+export type ParityStage = 'waveform' | 'mel' | 'slices' | 'backbone' | 'timeline' | 'embedding' | 'onnx';
+
+export interface StageThreshold {
+  /** Minimum cosine over rows (per slice for backbone/timeline). */
+  minCosine: number;
+  /** Maximum absolute difference, in the stage's own units. */
+  maxAbs: number;
+}
+
+export const DEFAULT_THRESHOLDS: Readonly<Record<ParityStage, Readonly<StageThreshold>>> = {
+  waveform: { minCosine: 0.9999999, maxAbs: 1e-6 },
+  mel: { minCosine: 0.999999, maxAbs: 5e-4 },
+  slices: { minCosine: 0.999999, maxAbs: 1e-5 },
+  backbone: { minCosine: 0.99999, maxAbs: 1e-3 },
+  timeline: { minCosine: 0.99999, maxAbs: 1e-3 },
+  embedding: { minCosine: 0.999999, maxAbs: 2e-3 },
+  onnx: { minCosine: 0.99999, maxAbs: 1e-5 },
+};
+
+/** Merges overrides (e.g. from a JSON file or flags) onto the defaults; unknown stages are an error. */
+export function resolveThresholds(
+  overrides: Partial<Record<string, Partial<StageThreshold>>> = {},
+): Record<ParityStage, StageThreshold> {
+  const out = Object.fromEntries(
+    Object.entries(DEFAULT_THRESHOLDS).map(([k, v]) => [k, { ...v }]),
+  ) as Record<ParityStage, StageThreshold>;
+  for (const [stage, o] of Object.entries(overrides)) {
+    if (!(stage in out)) throw new Error(`unknown parity stage '${stage}' in thresholds (known: ${Object.keys(out).join(', ')})`);
+    Object.assign(out[stage as ParityStage], o);
+  }
+  return out;
+}
