@@ -16,6 +16,7 @@ export type MuleErrorCode =
   | 'WRONG_DTYPE'
   | 'NON_FINITE'
   | 'CHECKSUM_MISMATCH'
+  | 'INVALID_INPUT'
   | 'IO';
 
 export interface MuleErrorDetails {
