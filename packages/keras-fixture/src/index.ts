@@ -6,3 +6,5 @@ export * from './keras-graph.js';
 export * from './weights.js';
 export * from './stored-zip.js';
 export * from './write-keras.js';
+export * from './legacy-keras-model.js';
+export * from './write-legacy-h5.js';
