@@ -1,9 +1,11 @@
 #!/usr/bin/env -S npx tsx --conditions=source
-// pnpm verify: stage-by-stage parity against an independent reference (issue #4, not built yet).
-import { chalk } from 'zx';
+// pnpm verify [--onnx] [--keras FILE] [--artifacts DIR] [--audio FILE] [--runner python|uv|pyodide] [--thresholds FILE.json] [--out DIR]
+import { writeKerasFixture } from '@mule-ts/keras-fixture';
+import { runVerifyCli } from '@mule-ts/verify';
 
-process.stderr.write(
-  `${chalk.yellow('pnpm verify is not available yet')}: the reference pipeline and the parity report are issue #4.\n` +
-    'Today `pnpm convert` checks structure, shapes and finiteness of every tensor; numerical parity is not proven yet.\n',
-);
-process.exitCode = 2;
+process.exitCode = await runVerifyCli(process.argv.slice(2), {
+  // The default model for --onnx without --keras/--artifacts: the full-size generated fixture, seed 1.
+  writeDefaultKeras: async (out) => {
+    await writeKerasFixture({ size: 'full', seed: 1, out });
+  },
+});

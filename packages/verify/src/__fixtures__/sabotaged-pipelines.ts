@@ -1,0 +1,55 @@
+/**
+ * Deliberately wrong runtimes for the sabotage tests: each differs from the real one in exactly
+ * one documented way, so verify must fail at the stage that has the fault.
+ */
+import { extractSlices, melFilterbank, MULE_MEL_FRONT_END, MULE_SLICING, reflectIndex, type LogMelSpectrogram } from '@mule-ts/runtime';
+import { RUNTIME_PIPELINE, type CandidatePipeline } from '../parity/index.js';
+
+/**
+ * The log-mel with a SYMMETRIC Hann window (0.5 - 0.5 cos(2 pi n / (L - 1))) instead of librosa's
+ * periodic one; everything else as upstream. A plain DFT over the 400 windowed samples (|X|^2 does
+ * not depend on where they sit in the 2048-sample frame).
+ */
+export function symmetricHannLogMel(waveform: Float32Array): LogMelSpectrogram {
+  const { nFft, hopLength, winLength, nMels } = MULE_MEL_FRONT_END;
+  const window = Float64Array.from({ length: winLength }, (_, n) => 0.5 - 0.5 * Math.cos((2 * Math.PI * n) / (winLength - 1)));
+  const cos = Float64Array.from({ length: nFft }, (_, i) => Math.cos((2 * Math.PI * i) / nFft));
+  const sin = Float64Array.from({ length: nFft }, (_, i) => Math.sin((2 * Math.PI * i) / nFft));
+  const filterbank = melFilterbank(MULE_MEL_FRONT_END);
+  const frames = 1 + Math.floor(waveform.length / hopLength);
+  const data = new Float32Array(nMels * frames);
+  const segment = new Float64Array(winLength);
+  const power = new Float64Array(filterbank.nBins);
+  const windowStart = (nFft - winLength) / 2 - nFft / 2; // first windowed sample relative to t * hop
+  for (let t = 0; t < frames; t++) {
+    for (let n = 0; n < winLength; n++) segment[n] = window[n]! * waveform[reflectIndex(t * hopLength + windowStart + n, waveform.length)]!;
+    for (let k = 0; k < filterbank.nBins; k++) {
+      let re = 0;
+      let im = 0;
+      for (let n = 0, phase = 0; n < winLength; n++, phase = (phase + k) % nFft) {
+        re += segment[n]! * cos[phase]!;
+        im -= segment[n]! * sin[phase]!;
+      }
+      power[k] = re * re + im * im;
+    }
+    for (let m = 0; m < nMels; m++) {
+      let sum = 0;
+      for (let k = filterbank.bandStart[m]!; k < filterbank.bandEnd[m]!; k++) sum += filterbank.weights[m * filterbank.nBins + k]! * power[k]!;
+      data[m * frames + t] = Math.log10(10_000 * sum + 1);
+    }
+  }
+  return { nMels, frames, data };
+}
+
+export const SYMMETRIC_HANN_PIPELINE: CandidatePipeline = {
+  ...RUNTIME_PIPELINE,
+  description: 'SABOTAGED: symmetric Hann window in the log-mel',
+  logMel: symmetricHannLogMel,
+};
+
+/** The slicer without upstream's chunk quirk: frames 8000, 16000, ... become centres too. */
+export const NO_CHUNK_QUIRK_PIPELINE: CandidatePipeline = {
+  ...RUNTIME_PIPELINE,
+  description: 'SABOTAGED: slicer without the 8000-frame chunk quirk',
+  extractSlices: (mel) => extractSlices(mel.data, mel.frames, { nMels: mel.nMels, params: { ...MULE_SLICING, chunkFrames: Number.MAX_SAFE_INTEGER } }),
+};

@@ -1,0 +1,290 @@
+/**
+ * Runs the stage-by-stage comparison: the reference pipeline (through a runner) against the
+ * runtime, stage by stage, each stage fed so that a fault shows at the stage that has it.
+ *
+ * - waveform: not part of the verification until the runtime decodes and resamples (issue #5);
+ *   both sides start from the same 16 kHz waveform.
+ * - mel: runtime log-mel of the waveform vs the reference's.
+ * - slices: runtime slicer on the runtime's mel vs the reference's slices; centres must match exactly.
+ * - backbone (--onnx): the runtime backbone (backbone.onnx) fed the reference's slices vs the
+ *   reference model on the same slices: per-slice cosine and max-abs.
+ * - timeline, embedding (--onnx): runtime embed() end to end vs the reference's embed.
+ */
+import type { LogMelSpectrogram } from '@mule-ts/runtime';
+import type { ParityStage, StageThreshold } from '../compare/index.js';
+import { toNumbers, type NDArray } from '../npy/index.js';
+import type { ReferenceManifest, ReferenceRunner } from '../runners/index.js';
+import { RUNTIME_PIPELINE, type CandidateModel, type CandidatePipeline } from './candidate-pipeline.js';
+import { judgeArrays, stageNotRun } from './judge-stage.js';
+import type { ParityAudio } from './read-audio.js';
+import { ONNX_STAGES, STAGE_ORDER, type StageResult } from './stage-result.js';
+
+export interface ParityOptions {
+  audio: ParityAudio;
+  runner: ReferenceRunner;
+  thresholds: Record<ParityStage, StageThreshold>;
+  /** Also verify the stages that need backbone.onnx (backbone, timeline, embedding). */
+  onnx: boolean;
+  /** The converted artifacts (needed with onnx). */
+  artifactsDir?: string;
+  /** The Keras file the reference evaluates (needed with onnx). */
+  keras?: string;
+  /** Slices per reference model batch. */
+  referenceBatch?: number;
+  /** Default: the runtime. Tests substitute a broken one. */
+  pipeline?: CandidatePipeline;
+  onProgress?: (message: string) => void;
+}
+
+export interface ParityResult {
+  verdict: 'pass' | 'fail';
+  createdAt: string;
+  onnx: boolean;
+  audio: { description: string; source: string; samples: number; sampleRate: number };
+  reference: { runner: string; description: string; manifests: ReferenceManifest[] };
+  candidate: string;
+  artifactsDir: string | null;
+  keras: string | null;
+  stages: StageResult[];
+  notes: string[];
+  seconds: number;
+}
+
+interface ReferenceArrays {
+  mel?: NDArray;
+  centres?: NDArray;
+  slices?: NDArray;
+  embeddings?: NDArray;
+  timeline?: NDArray;
+  clip_embedding?: NDArray;
+}
+
+export const WAVEFORM_NOT_RUN_REASON =
+  'the runtime cannot decode or resample audio yet (issue #5): both sides start from the same 16 kHz waveform';
+
+const DESCRIPTIONS: Record<ParityStage, string> = {
+  waveform: 'decoded 44.1 kHz audio resampled to 16 kHz',
+  mel: 'runtime logMelSpectrogram vs reference log-mel (96 x frames)',
+  slices: "runtime extractSlices on the runtime's mel vs reference slices (K x 96 x 300); centres exact",
+  backbone: "backbone.onnx fed the reference's slices vs the reference model (K x D, per-slice cosine)",
+  timeline: 'runtime embed() end to end vs reference embed: timeline (D x K, per-slice cosine)',
+  embedding: 'runtime embed() end to end vs reference embed: clip embedding (D)',
+  onnx: 'the ONNX artifact',
+};
+
+function elapsed(since: number): number {
+  return (performance.now() - since) / 1000;
+}
+
+function transpose(values: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c]!;
+  return out;
+}
+
+export function parityVerdict(stages: readonly StageResult[]): 'pass' | 'fail' {
+  const judged = stages.filter((s) => s.status !== 'not-requested');
+  return judged.length > 0 && judged.every((s) => s.status === 'pass') ? 'pass' : 'fail';
+}
+
+export async function runParity(options: ParityOptions): Promise<ParityResult> {
+  const started = performance.now();
+  const pipeline = options.pipeline ?? RUNTIME_PIPELINE;
+  const { runner, thresholds, audio } = options;
+  const progress = options.onProgress ?? (() => {});
+  const waveform = audio.waveform;
+  const waveformArray: NDArray = { data: waveform, shape: [waveform.length] };
+  const manifests: ReferenceManifest[] = [];
+  const notes: string[] = [`waveform stage not run: ${WAVEFORM_NOT_RUN_REASON}.`];
+  const results = new Map<ParityStage, StageResult>();
+  results.set('waveform', stageNotRun('waveform', 'not-requested', DESCRIPTIONS.waveform, WAVEFORM_NOT_RUN_REASON));
+
+  // The reference: one `embed` run gives every stage's arrays; without --onnx, mel then slices.
+  const reference: ReferenceArrays = {};
+  let onnxBlocker: string | null = null;
+  if (options.onnx) {
+    onnxBlocker =
+      (!options.keras ? 'no Keras file: the reference needs it to evaluate the backbone (--keras FILE)' : null) ??
+      (!options.artifactsDir ? 'no artifacts directory to load backbone.onnx from' : null) ??
+      (await runner.unavailableReason('embed'));
+    if (!onnxBlocker) {
+      progress(`reference (${runner.name}): embed (log-mel, slices, float64 model) on ${(waveform.length / 16_000).toFixed(2)} s of audio`);
+      const t = performance.now();
+      try {
+        const r = await runner.run('embed', { waveform: waveformArray }, { keras: options.keras!, ...(options.referenceBatch ? { batch: options.referenceBatch } : {}) });
+        manifests.push(r.manifest);
+        Object.assign(reference, r.arrays);
+        progress(`reference embed done in ${elapsed(t).toFixed(1)} s`);
+      } catch (error) {
+        onnxBlocker = `the reference embed failed: ${(error as Error).message}`;
+      }
+    }
+  }
+  let frontEndBlocker: string | null = null;
+  if (!reference.mel) {
+    try {
+      progress(`reference (${runner.name}): mel, slices`);
+      const mel = await runner.run('mel', { waveform: waveformArray });
+      manifests.push(mel.manifest);
+      reference.mel = mel.arrays.mel;
+      const slices = await runner.run('slices', { mel: mel.arrays.mel! });
+      manifests.push(slices.manifest);
+      reference.centres = slices.arrays.centres;
+      reference.slices = slices.arrays.slices;
+    } catch (error) {
+      frontEndBlocker = (error as Error).message;
+    }
+  }
+
+  // mel
+  let candidateMel: LogMelSpectrogram | null = null;
+  if (!reference.mel) {
+    results.set('mel', stageNotRun('mel', 'not-run', DESCRIPTIONS.mel, frontEndBlocker ?? 'the reference wrote no mel', thresholds.mel));
+  } else {
+    const t = performance.now();
+    try {
+      candidateMel = pipeline.logMel(waveform);
+      results.set(
+        'mel',
+        judgeArrays('mel', { values: candidateMel.data, shape: [candidateMel.nMels, candidateMel.frames] }, { values: toNumbers(reference.mel), shape: reference.mel.shape }, thresholds.mel, {
+          description: DESCRIPTIONS.mel,
+          rows: candidateMel.nMels,
+          seconds: elapsed(t),
+        }),
+      );
+    } catch (error) {
+      results.set('mel', stageNotRun('mel', 'not-run', DESCRIPTIONS.mel, `the runtime failed: ${(error as Error).message}`, thresholds.mel));
+    }
+  }
+
+  // slices
+  if (!reference.slices || !reference.centres || !candidateMel) {
+    const why = !candidateMel ? 'no runtime log-mel to slice (see mel)' : frontEndBlocker ?? 'the reference wrote no slices';
+    results.set('slices', stageNotRun('slices', 'not-run', DESCRIPTIONS.slices, why, thresholds.slices));
+  } else {
+    const t = performance.now();
+    try {
+      const sliced = pipeline.extractSlices(candidateMel);
+      const refCentres = Array.from(toNumbers(reference.centres));
+      const problems: string[] = [];
+      if (refCentres.join(',') !== sliced.centres.join(',')) problems.push(`centres [${sliced.centres.join(', ')}] differ from the reference's [${refCentres.join(', ')}]`);
+      const widths = new Set(sliced.widths);
+      if (widths.size > 1) problems.push(`slices of different widths ${[...widths].join(', ')}`);
+      const width = sliced.widths[0] ?? 0;
+      results.set(
+        'slices',
+        judgeArrays('slices', { values: sliced.data, shape: [sliced.slices.length, sliced.nMels, width] }, { values: toNumbers(reference.slices), shape: reference.slices.shape }, thresholds.slices, {
+          description: DESCRIPTIONS.slices,
+          rows: sliced.slices.length,
+          problems,
+          seconds: elapsed(t),
+        }),
+      );
+    } catch (error) {
+      results.set('slices', stageNotRun('slices', 'not-run', DESCRIPTIONS.slices, `the runtime failed: ${(error as Error).message}`, thresholds.slices));
+    }
+  }
+
+  // backbone, timeline, embedding
+  if (!options.onnx) {
+    for (const stage of ONNX_STAGES) {
+      results.set(stage, stageNotRun(stage, 'not-requested', DESCRIPTIONS[stage], 'needs backbone.onnx: run with --onnx'));
+    }
+    notes.push('Front-end only: backbone, timeline and embedding run with --onnx (the runtime backbone is backbone.onnx).');
+  } else {
+    const stages = await runOnnxStages(options, pipeline, reference, onnxBlocker, progress);
+    for (const r of stages) results.set(r.stage, r);
+  }
+
+  const stages = STAGE_ORDER.map((s) => results.get(s)!);
+  return {
+    verdict: parityVerdict(stages),
+    createdAt: new Date().toISOString(),
+    onnx: options.onnx,
+    audio: { description: audio.description, source: audio.source, samples: waveform.length, sampleRate: 16_000 },
+    reference: { runner: runner.name, description: runner.description, manifests },
+    candidate: pipeline.description,
+    artifactsDir: options.artifactsDir ?? null,
+    keras: options.keras ?? null,
+    stages,
+    notes,
+    seconds: elapsed(started),
+  };
+}
+
+async function runOnnxStages(
+  options: ParityOptions,
+  pipeline: CandidatePipeline,
+  reference: ReferenceArrays,
+  blocker: string | null,
+  progress: (message: string) => void,
+): Promise<StageResult[]> {
+  const { thresholds } = options;
+  const notRun = (why: string): StageResult[] => [...ONNX_STAGES].map((s) => stageNotRun(s, 'not-run', DESCRIPTIONS[s], why, thresholds[s]));
+  if (blocker) return notRun(blocker);
+  const { slices, embeddings, timeline, clip_embedding: clip, centres } = reference;
+  if (!slices || !embeddings || !timeline || !clip || !centres) return notRun('the reference embed wrote no slices/embeddings/timeline/clip_embedding');
+  let model: CandidateModel;
+  try {
+    progress(`runtime: loading ${options.artifactsDir} (checksums, backbone.onnx)`);
+    model = await pipeline.loadModel(options.artifactsDir!);
+  } catch (error) {
+    return notRun(`cannot load the runtime model: ${(error as Error).message}`);
+  }
+  const out: StageResult[] = [];
+  try {
+    const [count, , width] = slices.shape as [number, number, number];
+    let t = performance.now();
+    progress(`runtime: backbone.onnx on the reference's ${count} slices`);
+    try {
+      const y = await model.embedSlices(Float32Array.from(toNumbers(slices)), count, width);
+      out.push(
+        judgeArrays('backbone', { values: y, shape: [count, model.embeddingDim] }, { values: toNumbers(embeddings), shape: embeddings.shape }, thresholds.backbone, {
+          description: DESCRIPTIONS.backbone,
+          rows: count,
+          seconds: elapsed(t),
+        }),
+      );
+    } catch (error) {
+      out.push(stageNotRun('backbone', 'not-run', DESCRIPTIONS.backbone, `the runtime failed: ${(error as Error).message}`, thresholds.backbone));
+    }
+
+    t = performance.now();
+    progress('runtime: embed() end to end');
+    let e2e;
+    try {
+      e2e = await model.embed(options.audio.waveform);
+    } catch (error) {
+      const why = `the runtime embed failed: ${(error as Error).message}`;
+      out.push(stageNotRun('timeline', 'not-run', DESCRIPTIONS.timeline, why, thresholds.timeline));
+      out.push(stageNotRun('embedding', 'not-run', DESCRIPTIONS.embedding, why, thresholds.embedding));
+      return out;
+    }
+    const seconds = elapsed(t);
+    const refCentres = Array.from(toNumbers(centres));
+    const problems = refCentres.join(',') === e2e.centres.join(',') ? [] : [`centres [${e2e.centres.join(', ')}] differ from the reference's [${refCentres.join(', ')}]`];
+    // Timelines are (D, K) upstream; compare per slice, i.e. in (K, D) layout.
+    const [refDim, refCount] = timeline.shape as [number, number];
+    const referenceRows = refDim * refCount === e2e.timeline.length ? transpose(toNumbers(timeline), refDim, refCount) : toNumbers(timeline);
+    out.push(
+      judgeArrays(
+        'timeline',
+        { values: e2e.timeline, shape: [e2e.embeddingDim, e2e.sliceCount] },
+        { values: referenceRows, shape: timeline.shape },
+        thresholds.timeline,
+        { description: DESCRIPTIONS.timeline, rows: e2e.sliceCount, problems, seconds },
+      ),
+    );
+    out.push(
+      e2e.embedding
+        ? judgeArrays('embedding', { values: e2e.embedding, shape: [e2e.embedding.length] }, { values: toNumbers(clip), shape: clip.shape }, thresholds.embedding, {
+            description: DESCRIPTIONS.embedding,
+            seconds,
+          })
+        : { ...stageNotRun('embedding', 'not-run', DESCRIPTIONS.embedding, 'the runtime gave no clip embedding (no slice)', thresholds.embedding), status: 'fail' },
+    );
+  } finally {
+    await model.close();
+  }
+  return out;
+}

@@ -1,0 +1,5 @@
+export * from './format.js';
+export * from './render-table.js';
+export * from './render-markdown.js';
+export * from './parity-json.js';
+export * from './write-report.js';
