@@ -2,3 +2,6 @@ export { describeBytes, sniffContainer } from './sniff-container.js';
 export type { ContainerKind, SniffedContainer } from './sniff-container.js';
 export { ZipArchive } from './zip-archive.js';
 export type { ZipMember } from './zip-archive.js';
+export type { StoredMemberRange } from './zip-archive.js';
+export { readFileOnce } from './read-file-once.js';
+export type { FileBytes, ReadFileOnceOptions } from './read-file-once.js';

@@ -16,6 +16,13 @@ export interface ZipMember {
   compressionMethod: number;
 }
 
+/** Where a stored (uncompressed) member's bytes lie in the zip file. */
+export interface StoredMemberRange {
+  /** Offset of the first data byte in the zip file. */
+  start: number;
+  length: number;
+}
+
 /** Members larger than this are never read into memory; extract them to a file instead. */
 const DEFAULT_IN_MEMORY_LIMIT = 64 * 1024 * 1024;
 
@@ -68,6 +75,27 @@ export class ZipArchive {
 
   has(name: string): boolean {
     return this.entries.has(name);
+  }
+
+  /**
+   * Where a member's data lies in the file when it is stored uncompressed (what Keras writes), so
+   * a caller can read it in place; null when it is compressed. Check its CRC with `verifyCrc32`.
+   */
+  async storedMemberRange(name: string): Promise<StoredMemberRange | null> {
+    const entry = this.requireEntry(name);
+    this.assertDecodable(entry);
+    if (entry.compressionMethod !== 0) return null;
+    try {
+      const { fileDataStart } = await this.zip.readLocalFileHeaderPromise(entry, { minimal: true });
+      return { start: fileDataStart, length: entry.compressedSize };
+    } catch (cause) {
+      throw zipError(this.file, name, cause);
+    }
+  }
+
+  /** Throws TRUNCATED unless `crc` is the CRC-32 the zip directory records for the member. */
+  verifyCrc32(name: string, crc: number): void {
+    this.verify(this.requireEntry(name), crc);
   }
 
   /** Reads a small member (config.json, metadata.json) into memory. */
@@ -140,17 +168,21 @@ export class ZipArchive {
   }
 
   private async openStream(entry: Entry): Promise<Readable> {
+    this.assertDecodable(entry);
+    try {
+      return await this.zip.openReadStreamPromise(entry);
+    } catch (cause) {
+      throw zipError(this.file, entry.fileName, cause);
+    }
+  }
+
+  private assertDecodable(entry: Entry): void {
     if (entry.isEncrypted() || !entry.canDecodeFileData()) {
       throw new MuleError(
         'UNSUPPORTED',
         `${this.file}: member "${entry.fileName}" is ${entry.isEncrypted() ? 'encrypted' : `compressed with method ${entry.compressionMethod}`}; Keras writes members stored (method 0)`,
         { file: this.file, tensor: entry.fileName },
       );
-    }
-    try {
-      return await this.zip.openReadStreamPromise(entry);
-    } catch (cause) {
-      throw zipError(this.file, entry.fileName, cause);
     }
   }
 

@@ -1,5 +1,5 @@
-import h5wasm, { Module } from 'h5wasm/node';
-import type { Dataset, Group } from 'h5wasm/node';
+import h5wasm, { Module } from 'h5wasm';
+import type { Dataset, Group, Metadata } from 'h5wasm';
 import { MuleError } from '@mule-ts/runtime';
 import { numpyDtype } from './hdf5-tree.js';
 import type { H5File } from './hdf5-tree.js';
@@ -7,41 +7,82 @@ import type { H5File } from './hdf5-tree.js';
 const H5T_FLOAT = 1;
 
 /**
- * Reads one dataset as float32: f4 as stored, f2 and f8 converted (byte order is handled by
- * HDF5, which hands data over little-endian). Any other type is a WRONG_DTYPE error.
+ * Reads float datasets as float32 through one buffer in h5wasm's heap, reused from dataset to
+ * dataset: f4 as stored, f2 and f8 converted (byte order is handled by HDF5, which hands data over
+ * little-endian). Any other type is a WRONG_DTYPE error. `close()` frees the buffer.
  */
-export function readDatasetFloat32(file: H5File, path: string, label: string): Float32Array {
-  const dataset = getDataset(file, path, label);
-  const metadata = dataset.metadata;
-  if (metadata.type === H5T_FLOAT && !metadata.vlen) {
-    const bytes = readRawBytes(file, dataset, metadata.size * metadata.total_size);
-    if (metadata.size === 4) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-    if (metadata.size === 8) return Float32Array.from(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8));
-    if (metadata.size === 2) return halfToFloat32(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2));
+export class Float32DatasetReader {
+  private pointer = 0;
+  private capacity = 0;
+
+  /** `known`: the datasets' metadata by path (no leading `/`), e.g. from `walkHdf5`, to skip looking them up. */
+  constructor(
+    private readonly file: H5File,
+    private readonly label: string,
+    private readonly known: ReadonlyMap<string, Metadata> = new Map(),
+  ) {}
+
+  /** The dataset's values, in a new array. */
+  read(path: string): Float32Array {
+    return this.withValues(path, (values) => values.slice());
   }
-  throw new MuleError(
-    'WRONG_DTYPE',
-    `${label}: dataset "${path}" holds ${numpyDtype(metadata)}, not a float (expected <f4, <f2 or <f8)`,
-    { file: label, tensor: path, expected: '<f4', found: numpyDtype(metadata) },
-  );
+
+  /**
+   * Lends `use` the dataset's values without copying them out: the view (into h5wasm's heap for
+   * f4) is valid only during the call, and `use` must neither keep it nor call h5wasm.
+   */
+  withValues<R>(path: string, use: (values: Float32Array) => R): R {
+    const stored = path.startsWith('/') ? path : `/${path}`;
+    const metadata = this.known.get(stored.slice(1)) ?? getDataset(this.file, stored, this.label).metadata;
+    if (metadata.type === H5T_FLOAT && !metadata.vlen && [2, 4, 8].includes(metadata.size)) {
+      const bytes = this.readRawBytes(stored, metadata.size * metadata.total_size);
+      if (metadata.size === 4) return use(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4));
+      if (metadata.size === 8) return use(Float32Array.from(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8)));
+      return use(halfToFloat32(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2)));
+    }
+    throw new MuleError(
+      'WRONG_DTYPE',
+      `${this.label}: dataset "${path}" holds ${numpyDtype(metadata)}, not a float (expected <f4, <f2 or <f8)`,
+      { file: this.label, tensor: path, expected: '<f4', found: numpyDtype(metadata) },
+    );
+  }
+
+  close(): void {
+    if (this.pointer !== 0) Module._free(this.pointer);
+    this.pointer = 0;
+    this.capacity = 0;
+  }
+
+  /** The dataset's bytes as a view of h5wasm's heap (valid until the next h5wasm call). */
+  private readRawBytes(path: string, byteCount: number): Uint8Array {
+    if (byteCount === 0) return new Uint8Array(0);
+    if (byteCount > this.capacity) {
+      this.close();
+      this.pointer = Module._malloc(byteCount);
+      if (this.pointer === 0) throw new MuleError('IO', `${this.label}: cannot allocate ${byteCount} bytes to read "${path}"`, { file: this.label, tensor: path });
+      this.capacity = byteCount;
+    }
+    Module.get_dataset_data(this.file.file_id, path, null, null, null, BigInt(this.pointer));
+    // Read HEAPU8 after the call: the heap may have grown (and moved) during it.
+    return Module.HEAPU8.subarray(this.pointer, this.pointer + byteCount);
+  }
 }
 
-function getDataset(file: H5File, path: string, label: string): Dataset {
-  const stored = path.startsWith('/') ? path : `/${path}`;
+/** Reads one dataset as float32 (see `Float32DatasetReader`). */
+export function readDatasetFloat32(file: H5File, path: string, label: string): Float32Array {
+  const reader = new Float32DatasetReader(file, label);
+  try {
+    return reader.read(path);
+  } finally {
+    reader.close();
+  }
+}
+
+function getDataset(file: H5File, stored: string, label: string): Dataset {
   const entity = file.get(stored);
   if (entity instanceof h5wasm.Dataset) return entity;
+  const path = stored.slice(1);
   throw new MuleError('MISSING_WEIGHT', `${label} has no dataset "${path}"`, { file: label, tensor: path });
-}
-
-function readRawBytes(file: H5File, dataset: Dataset, byteCount: number): Uint8Array {
-  if (byteCount === 0) return new Uint8Array(0);
-  const pointer = Module._malloc(byteCount);
-  try {
-    Module.get_dataset_data(file.file_id, dataset.path, null, null, null, BigInt(pointer));
-    return Module.HEAPU8.slice(pointer, pointer + byteCount);
-  } finally {
-    Module._free(pointer);
-  }
 }
 
 /** IEEE 754 binary16 to binary32, exact (every half value is representable). */

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MuleError } from '@mule-ts/runtime';
@@ -6,6 +6,7 @@ import { describePythonLookup, findPython, kerasSamplesDir, makeTempDir, runPyth
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { ZipArchive } from '../archive/zip-archive.js';
+import { inMemoryHdf5Files } from './hdf5-in-memory.js';
 import { openKerasFile } from './open-keras-file.js';
 
 const samples = kerasSamplesDir();
@@ -175,26 +176,44 @@ describe.skipIf(samples === null)('openKerasFile on damaged .keras zips (built f
     }
   });
 
-  it('deletes the extracted weights on close() and when opening fails', async () => {
-    const extractRoot = join(tmp.dir, 'extract');
-    await writeFile(join(tmp.dir, 'marker'), '');
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(extractRoot);
-
+  it('frees the in-memory weights file on close() and when opening fails', async () => {
     const good = join(tmp.dir, 'good.keras');
     await writeZip(good, [member('metadata.json'), member('config.json'), member('model.weights.h5')]);
-    const model = await openKerasFile(good, { tempDir: extractRoot });
-    expect(readdirSync(extractRoot)).toHaveLength(1);
+    const model = await openKerasFile(good);
+    expect(inMemoryHdf5Files()).toHaveLength(1);
     await model.close();
-    expect(readdirSync(extractRoot)).toEqual([]);
+    expect(inMemoryHdf5Files()).toEqual([]);
     expect(() => model.readFloat32(model.weights[0]!.path)).toThrow(/closed/);
+    expect(() => model.withFloat32(model.weights[0]!.path, (v) => v.length)).toThrow(/closed/);
 
     const badWeights = join(tmp.dir, 'bad-weights.keras');
     await writeZip(badWeights, [member('metadata.json'), member('config.json'), ['model.weights.h5', Buffer.from('not hdf5 at all')]]);
-    const err = await expectMuleError(openKerasFile(badWeights, { tempDir: extractRoot }), 'TRUNCATED');
+    const err = await expectMuleError(openKerasFile(badWeights), 'TRUNCATED');
     expect(err.message).toContain(badWeights);
     expect(err.message).toContain('model.weights.h5');
-    expect(readdirSync(extractRoot)).toEqual([]);
+    expect(inMemoryHdf5Files()).toEqual([]);
+  });
+
+  it('hashes the whole file during the same read when asked (stored and compressed members)', async () => {
+    const stored = join(tmp.dir, 'hash-stored.keras');
+    const deflated = join(tmp.dir, 'hash-deflated.keras');
+    await writeZip(stored, [member('metadata.json'), member('config.json'), member('model.weights.h5')]);
+    await writeZip(deflated, [member('metadata.json'), member('config.json'), member('model.weights.h5')], true);
+    for (const file of [stored, deflated]) {
+      const expected = createHash('sha256').update(await readFile(file)).digest('hex');
+      const hashed = await openKerasFile(file, { sha256: true });
+      const plain = await openKerasFile(file);
+      try {
+        expect(hashed.sourceSha256).toBe(expected);
+        expect(plain.sourceSha256).toBeNull();
+        const path = hashed.weights.find((w) => w.shape.join() === '3,3,32,64')!.path;
+        const copied = hashed.readFloat32(path);
+        expect(hashed.withFloat32(path, (view) => Buffer.from(view.buffer, view.byteOffset, view.byteLength).equals(Buffer.from(copied.buffer)))).toBe(true);
+      } finally {
+        await hashed.close();
+        await plain.close();
+      }
+    }
   });
 
   it('refuses to read a non-float dataset as float32 (WRONG_DTYPE, naming file and path)', async () => {
@@ -256,8 +275,9 @@ describe.skipIf(lookup.python === null)('openKerasFile on a legacy HDF5 file wit
   it('reads split layer_names, a user block, and converts f2/f8/big-endian f4 to float32 like numpy', async () => {
     const file = join(tmp.dir, 'legacy-dtypes.h5');
     const expected = JSON.parse(runPython(lookup.python as string, WRITE_LEGACY, [file])) as Record<string, { dtype: string; f32: number[][] | null }>;
-    const model = await openKerasFile(file);
+    const model = await openKerasFile(file, { sha256: true });
     try {
+      expect(model.sourceSha256).toBe(createHash('sha256').update(await readFile(file)).digest('hex'));
       expect(model.container).toBe('legacy-hdf5');
       expect(model.kerasVersion).toBe('2.11.0');
       expect(model.layers.map((l) => l.weightsGroup)).toEqual([

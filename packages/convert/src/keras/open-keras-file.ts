@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MuleError } from '@mule-ts/runtime';
+import { MuleError, sha256File } from '@mule-ts/runtime';
+import { readFileOnce } from '../archive/read-file-once.js';
 import { sniffContainer } from '../archive/sniff-container.js';
 import { ZipArchive } from '../archive/zip-archive.js';
-import { readDatasetFloat32 } from './hdf5-read.js';
-import { openHdf5, walkHdf5 } from './hdf5-tree.js';
+import { openHdf5InMemory } from './hdf5-in-memory.js';
+import type { InMemoryHdf5 } from './hdf5-in-memory.js';
+import { Float32DatasetReader } from './hdf5-read.js';
+import { walkHdf5 } from './hdf5-tree.js';
 import type { H5File, Hdf5Tree } from './hdf5-tree.js';
 import { isPlainObject } from './inbound-nodes.js';
 import { readLegacyModel } from './legacy-weights.js';
@@ -17,8 +17,8 @@ import type { KerasContainer, KerasDatasetInfo, KerasModelFile, KerasWeight } fr
 import { assignV3Weights } from './v3-weights.js';
 
 export interface OpenKerasFileOptions {
-  /** Where the zip's `model.weights.h5` is extracted (a fresh folder inside it); default: the OS temp dir. */
-  tempDir?: string;
+  /** Also compute the sha256 of the whole file (`sourceSha256`), from the same single read. */
+  sha256?: boolean;
 }
 
 const CONFIG_MEMBER = 'config.json';
@@ -27,13 +27,14 @@ const WEIGHTS_MEMBER = 'model.weights.h5';
 
 /**
  * Opens any Keras model file without TensorFlow: a `.keras` zip (Keras 2.12+ and 3) or a legacy
- * HDF5 file (`.h5`, and `.keras` from Keras <= 2.12), decided by the magic bytes. For a zip, the
- * weights member is streamed to a temporary file (deleted by `close()`, or at once if opening
- * fails) and read from there by h5wasm, so a 250 MB model is never held in memory.
+ * HDF5 file (`.h5`, and `.keras` from Keras <= 2.12), decided by the magic bytes. The file is read
+ * once, sequentially, into memory (the zip member's CRC-32 and, if asked, the file's sha256 are
+ * computed during that read), and h5wasm reads the weights from there: nothing is written to
+ * disk, and `close()` frees the memory.
  */
 export async function openKerasFile(file: string, options: OpenKerasFileOptions = {}): Promise<KerasModelFile> {
   const sniffed = await sniffContainer(file);
-  return sniffed.kind === 'zip' ? openV3Zip(file, options) : openLegacyHdf5(file);
+  return sniffed.kind === 'zip' ? openV3Zip(file, options) : openLegacyHdf5(file, options);
 }
 
 interface OpenedModel {
@@ -47,31 +48,22 @@ interface OpenedModel {
   h5: H5File;
   /** The name errors about the weights use. */
   weightsLabel: string;
-  cleanup: () => Promise<void>;
+  sourceSha256: string | null;
+  cleanup: () => void;
 }
 
 async function openV3Zip(file: string, options: OpenKerasFileOptions): Promise<KerasModelFile> {
   const archive = await ZipArchive.open(file);
-  let extractionDir: string | null = null;
-  let h5: H5File | null = null;
-  const cleanup = async (): Promise<void> => {
-    if (h5 !== null) h5.close();
-    h5 = null;
-    if (extractionDir !== null) await rm(extractionDir, { recursive: true, force: true });
-    extractionDir = null;
-  };
+  let hdf5: InMemoryHdf5 | null = null;
   try {
     const configText = (await archive.readMember(CONFIG_MEMBER)).toString('utf8');
     const config = parseModelConfig(parsePythonJson(configText, { file, member: CONFIG_MEMBER }), { file, member: CONFIG_MEMBER });
     const kerasVersion = archive.has(METADATA_MEMBER) ? await readKerasVersion(archive, file) : null;
-    if (!archive.has(WEIGHTS_MEMBER)) await archive.readMember(WEIGHTS_MEMBER); // throws MISSING_MEMBER
-    extractionDir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'mule-keras-'));
-    const weightsPath = join(extractionDir, WEIGHTS_MEMBER);
-    await archive.extractMember(WEIGHTS_MEMBER, weightsPath);
+    const weights = await readWeightsMember(archive, file, options.sha256 === true);
     archive.close();
     const weightsLabel = `${file} (${WEIGHTS_MEMBER})`;
-    h5 = await openHdf5(weightsPath, weightsLabel);
-    const tree = walkHdf5(h5, weightsLabel);
+    hdf5 = await openHdf5InMemory(weights.bytes, weightsLabel);
+    const tree = walkHdf5(hdf5.file, weightsLabel);
     const assignment = assignV3Weights(config.layers, tree, snakeCaseFor(kerasVersion));
     const notes = [...assignment.notes];
     if (config.subclassed) {
@@ -85,15 +77,35 @@ async function openV3Zip(file: string, options: OpenKerasFileOptions): Promise<K
       layerGroups: assignment.layerGroups,
       notes,
       tree,
-      h5,
+      h5: hdf5.file,
       weightsLabel,
-      cleanup,
+      // Awaited last: the worker hashes the file while the HDF5 tree is walked.
+      sourceSha256: await weights.sourceSha256,
+      cleanup: hdf5.close,
     });
   } catch (error) {
     archive.close();
-    await cleanup();
+    hdf5?.close();
     throw error;
   }
+}
+
+/**
+ * The weights member's bytes. Keras stores it uncompressed, so it is read in place during the one
+ * pass over the file; a compressed member (re-zipped by another tool) is inflated instead, and the
+ * file hashed separately.
+ */
+async function readWeightsMember(archive: ZipArchive, file: string, sha256: boolean): Promise<{ bytes: Uint8Array; sourceSha256: Promise<string> | null }> {
+  const range = await archive.storedMemberRange(WEIGHTS_MEMBER);
+  if (range === null) {
+    const sourceSha256 = sha256 ? sha256File(file) : null;
+    void sourceSha256?.catch(() => undefined); // awaited later, unless opening fails first
+    const bytes = await archive.readMember(WEIGHTS_MEMBER, Number.POSITIVE_INFINITY);
+    return { bytes, sourceSha256 };
+  }
+  const read = await readFileOnce(file, { sha256, crc32Range: range });
+  archive.verifyCrc32(WEIGHTS_MEMBER, read.rangeCrc32 ?? 0);
+  return { bytes: read.bytes.subarray(range.start, range.start + range.length), sourceSha256: read.sha256 };
 }
 
 async function readKerasVersion(archive: ZipArchive, file: string): Promise<string | null> {
@@ -101,11 +113,12 @@ async function readKerasVersion(archive: ZipArchive, file: string): Promise<stri
   return isPlainObject(metadata) && typeof metadata.keras_version === 'string' ? metadata.keras_version : null;
 }
 
-async function openLegacyHdf5(file: string): Promise<KerasModelFile> {
-  const h5 = await openHdf5(file, file);
+async function openLegacyHdf5(file: string, options: OpenKerasFileOptions): Promise<KerasModelFile> {
+  const read = await readFileOnce(file, { sha256: options.sha256 === true });
+  const hdf5 = await openHdf5InMemory(read.bytes, file);
   try {
-    const tree = walkHdf5(h5, file);
-    const legacy = readLegacyModel(h5, tree, file);
+    const tree = walkHdf5(hdf5.file, file);
+    const legacy = readLegacyModel(hdf5.file, tree, file);
     return toModelFile(file, {
       container: 'legacy-hdf5',
       kerasVersion: legacy.kerasVersion,
@@ -114,14 +127,13 @@ async function openLegacyHdf5(file: string): Promise<KerasModelFile> {
       layerGroups: legacy.layerGroups,
       notes: legacy.notes,
       tree,
-      h5,
+      h5: hdf5.file,
       weightsLabel: file,
-      cleanup: async () => {
-        h5.close();
-      },
+      sourceSha256: await read.sha256,
+      cleanup: hdf5.close,
     });
   } catch (error) {
-    h5.close();
+    hdf5.close();
     throw error;
   }
 }
@@ -129,7 +141,11 @@ async function openLegacyHdf5(file: string): Promise<KerasModelFile> {
 function toModelFile(file: string, opened: OpenedModel): KerasModelFile {
   const layers = opened.config.layers.map((layer, i) => ({ ...layer, weightsGroup: opened.layerGroups[i] ?? null }));
   const datasets: KerasDatasetInfo[] = opened.tree.datasets.map((d) => ({ path: d.path, dtype: d.dtype, shape: d.shape }));
+  const reader = new Float32DatasetReader(opened.h5, opened.weightsLabel, new Map(opened.tree.datasets.map((d) => [d.path, d.metadata])));
   let closed = false;
+  const assertOpen = (path: string): void => {
+    if (closed) throw new MuleError('IO', `${file} is closed; cannot read "${path}"`, { file, tensor: path });
+  };
   return {
     file,
     container: opened.container,
@@ -141,14 +157,20 @@ function toModelFile(file: string, opened: OpenedModel): KerasModelFile {
     weights: opened.weights,
     datasets,
     notes: opened.notes,
+    sourceSha256: opened.sourceSha256,
     readFloat32(path: string): Float32Array {
-      if (closed) throw new MuleError('IO', `${file} is closed; cannot read "${path}"`, { file, tensor: path });
-      return readDatasetFloat32(opened.h5, path, opened.weightsLabel);
+      assertOpen(path);
+      return reader.read(path);
+    },
+    withFloat32<R>(path: string, use: (values: Float32Array) => R): R {
+      assertOpen(path);
+      return reader.withValues(path, use);
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      await opened.cleanup();
+      reader.close();
+      opened.cleanup();
     },
   };
 }

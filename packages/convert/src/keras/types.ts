@@ -92,8 +92,15 @@ export interface KerasModelFile {
    * config layers without a group, a subclassed model without a layer list...).
    */
   notes?: string[];
+  /** sha256 of the whole file (lower-case hex) when opened with `{ sha256: true }`, else null. */
+  sourceSha256: string | null;
   /** Reads one dataset as float32 (converting from f16/f64 if needed; errors on non-float). */
   readFloat32(path: string): Float32Array;
-  /** Releases the HDF5 handle and deletes any temporary extraction. */
+  /**
+   * Reads one dataset like `readFloat32` but lends `use` the values instead of copying them out of
+   * the HDF5 reader: the view is valid only during the call, and `use` must not keep it.
+   */
+  withFloat32<R>(path: string, use: (values: Float32Array) => R): R;
+  /** Releases the HDF5 handle and the file's bytes held in memory. */
   close(): Promise<void>;
 }

@@ -12,13 +12,15 @@ import {
   type TensorRole,
 } from '@mule-ts/runtime';
 import type { KerasLayer, KerasModelFile, KerasWeight } from '../keras/types.js';
-import { transposeDenseToOutIn, transposeHwioToOihw } from './layout-transforms.js';
+import { copyInto, transposeDenseToOutInInto, transposeHwioToOihwInto } from './layout-transforms.js';
 import type { RecognisedConv, RecognisedModel } from './walk-sfnfnet.js';
 
 export interface CheckpointTensor extends CanonicalTensor {
   source: { layer: string; className: string; slot: string; path: string; kerasShape: number[] };
   /** Reads the dataset, checks it is finite and returns it in the canonical layout. */
   read(): Float32Array;
+  /** Like `read`, into `target` (exactly the tensor's element count), e.g. a reused buffer. */
+  readInto(target: Float32Array): void;
 }
 
 export interface CanonicalCheckpoint {
@@ -109,7 +111,12 @@ export function buildCanonicalCheckpoint(model: KerasModelFile, recognised: Reco
     return {
       ...t,
       source: { layer: b.layer.name, className: b.layer.className, slot: b.slot, path: w.path, kerasShape: b.kerasShape },
-      read: () => readCanonical(model, t, w, b),
+      read: () => {
+        const target = new Float32Array(elementCount(t.shape));
+        readCanonicalInto(model, t, w, b, target);
+        return target;
+      },
+      readInto: (target: Float32Array) => readCanonicalInto(model, t, w, b, target),
     };
   });
 
@@ -146,26 +153,32 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-function readCanonical(model: KerasModelFile, t: CanonicalTensor, w: KerasWeight, b: Binding): Float32Array {
-  const raw = model.readFloat32(w.path);
-  if (raw.length !== elementCount(b.kerasShape)) {
-    throw new MuleError('WRONG_SHAPE', `${model.file}: weight '${w.path}' (${t.name}) holds ${raw.length} values, expected ${elementCount(b.kerasShape)}`, {
-      file: model.file,
-      layer: b.layer.name,
-      tensor: t.name,
-    });
+function readCanonicalInto(model: KerasModelFile, t: CanonicalTensor, w: KerasWeight, b: Binding, target: Float32Array): void {
+  const expected = elementCount(b.kerasShape);
+  if (target.length !== expected) {
+    throw new Error(`internal: ${t.name} needs a target of ${expected} values, got ${target.length}`);
   }
-  assertFinite(model.file, raw, t.name, w.path, b.layer.name);
-  return transformFor(t.role, raw, b.kerasShape);
+  model.withFloat32(w.path, (raw) => {
+    if (raw.length !== expected) {
+      throw new MuleError('WRONG_SHAPE', `${model.file}: weight '${w.path}' (${t.name}) holds ${raw.length} values, expected ${expected}`, {
+        file: model.file,
+        layer: b.layer.name,
+        tensor: t.name,
+      });
+    }
+    if (!transformInto(t.role, raw, target, b.kerasShape)) throwNonFinite(model.file, raw, t.name, w.path, b.layer.name);
+  });
 }
 
-function transformFor(role: TensorRole, raw: Float32Array, kerasShape: number[]): Float32Array {
-  if (role === 'conv.weight') return transposeHwioToOihw(raw, kerasShape as [number, number, number, number]);
-  if (role === 'dense.weight') return transposeDenseToOutIn(raw, kerasShape as [number, number]);
-  return raw;
+/** Writes `raw` into `target` in the canonical layout; false when some value is not finite. */
+function transformInto(role: TensorRole, raw: Float32Array, target: Float32Array, kerasShape: number[]): boolean {
+  if (role === 'conv.weight') return transposeHwioToOihwInto(raw, target, kerasShape as [number, number, number, number]);
+  if (role === 'dense.weight') return transposeDenseToOutInInto(raw, target, kerasShape as [number, number]);
+  return copyInto(raw, target);
 }
 
-function assertFinite(file: string, data: Float32Array, tensor: string, path: string, layer: string): void {
+/** Only called once a value is known to be NaN or ±Inf: counts them and names the first (Keras order). */
+function throwNonFinite(file: string, data: Float32Array, tensor: string, path: string, layer: string): never {
   let first = -1;
   let count = 0;
   for (let i = 0; i < data.length; i++) {
@@ -174,11 +187,9 @@ function assertFinite(file: string, data: Float32Array, tensor: string, path: st
       count++;
     }
   }
-  if (count > 0) {
-    throw new MuleError(
-      'NON_FINITE',
-      `${file}: weight '${path}' (${tensor}, layer '${layer}') has ${count} non-finite value(s); the first is ${data[first]} at flat index ${first}`,
-      { file, layer, tensor, found: data[first] },
-    );
-  }
+  throw new MuleError(
+    'NON_FINITE',
+    `${file}: weight '${path}' (${tensor}, layer '${layer}') has ${count} non-finite value(s); the first is ${data[first]} at flat index ${first}`,
+    { file, layer, tensor, found: data[first] },
+  );
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSafetensors, parseSafetensorsHeader, serializeSafetensorsHeader, sha256File } from '@mule-ts/runtime';
 import { describePythonLookup, findPython, makeTempDir, runPython } from '@mule-ts/test-utils';
@@ -179,6 +179,42 @@ print(json.dumps(out))
     }));
     await writeSafetensors(join(dir, 'lazy.safetensors'), tensors, {}, (_d, _t, name) => events.push(`wrote ${name || 'header'}`));
     expect(events).toEqual(['wrote header', 'read a', 'wrote a', 'read b', 'wrote b', 'read c', 'wrote c']);
+  });
+
+  it('packs readInto tensors into staging buffers, mixed with read() ones, byte for byte', async () => {
+    // Mostly small tensors sharing a staging buffer; one larger than a whole staging buffer (16 MB);
+    // one through read() between them; and more than 64 MB in all, so the sha256 runs on the worker.
+    const shapes = [[3], [1000, 257], [4500, 1000], [0], [], [5, 7], [2000, 1000], [11000, 1000], [11]];
+    const mixed: SafetensorsTensorSource[] = shapes.map((shape, i) => {
+      const values = () => seededValues(shape.reduce((a, b) => a * b, 1), i + 20);
+      return i === 5
+        ? { name: `t${i}`, dtype: 'F32', shape, read: values }
+        : { name: `t${i}`, dtype: 'F32', shape, read: () => { throw new Error('readInto is preferred'); }, readInto: (target: Float32Array) => target.set(values()) };
+    });
+    const out = join(dir, 'staged.safetensors');
+    const written = await writeSafetensors(out, mixed);
+    const bytes = readFileSync(out);
+    expect(bytes.length).toBeGreaterThan(64 * 1024 * 1024);
+    expect(written.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    const st = openSafetensors(out);
+    try {
+      shapes.forEach((shape, i) => {
+        expect(bits(st.readTensor(`t${i}`)), `t${i}`).toEqual(bits(seededValues(shape.reduce((a, b) => a * b, 1), i + 20)));
+      });
+    } finally {
+      st.close();
+    }
+    rmSync(out);
+  });
+
+  it('removes the partial file when a readInto fails, with writes in flight', async () => {
+    const bad = join(dir, 'bad-into.safetensors');
+    const tensors: SafetensorsTensorSource[] = [
+      { name: 'big', dtype: 'F32', shape: [5000, 1000], read: () => new Float32Array(0), readInto: (t) => void t.fill(1) },
+      { name: 'fails', dtype: 'F32', shape: [5000, 1000], read: () => new Float32Array(0), readInto: () => Promise.reject(new Error('boom')) },
+    ];
+    await expect(writeSafetensors(bad, tensors)).rejects.toThrow('boom');
+    expect(existsSync(bad)).toBe(false);
   });
 
   it('writes a view of a larger buffer without the bytes around it', async () => {
