@@ -1,0 +1,214 @@
+/**
+ * The SF-NFNet-F0 building blocks as ONNX subgraphs: weight-standardised convs, scaled GELU,
+ * squeeze-excite, NF blocks. Layout NCHW with H = mel bins and W = frames, so a Keras kernel
+ * (kh, kw) and strides (sh, sw) carry over unchanged.
+ *
+ * Constant factors are folded where the algebra is exact, so the graph stays lean:
+ * - the scaled-GELU gain and a block's beta are carried as a pending factor on the activation and
+ *   multiplied into the next conv's kernel (conv(k·x; W, b) = conv(x; k·W, b)); average pooling is
+ *   linear and lets the factor through to the shortcut conv;
+ * - skip_gain·alpha and the squeeze-excite 2 become one factor on the sigmoid output (N×C×1×1),
+ *   not three multiplies of the full activation.
+ * With folding off, every factor is its own Mul, as in the Keras graph.
+ */
+import { MuleError, type BlockSpec, type ConvSpec } from '@mule-ts/runtime';
+import type { OnnxGraphBuilder } from './onnx-graph-builder.js';
+import { onnxSamePadding } from './tf-same-padding.js';
+import { WS_EPSILON, standardiseConvKernel } from './weight-standardisation.js';
+
+export interface ScaleFolding {
+  /** Activation gain and beta into the next conv's kernel. */
+  activationScales: boolean;
+  /** 2·skip_gain·alpha into the squeeze-excite multiply. */
+  residualScales: boolean;
+}
+
+export interface BackboneGraphContext {
+  b: OnnxGraphBuilder;
+  /** Canonical tensors (runtime `canonical-names.ts`), checked for size on read. */
+  tensor: (name: string) => Float32Array;
+  /** Names the checkpoint in error messages. */
+  source: string;
+  /** Keep v and gain as initializers and standardise inside the graph. */
+  keepWs: boolean;
+  fold: ScaleFolding;
+  activationGain: number;
+  alpha: number;
+}
+
+/** An NCHW feature map: its value name and spatial size (H = mel bins, W = frames). */
+export interface Feature {
+  name: string;
+  h: number;
+  /** null when the width is dynamic (the exported default: any slice width works). */
+  w: number | null;
+}
+
+/** A feature map whose meaning is `name` times the product of `factors` (not applied yet). */
+export interface PendingScale extends Feature {
+  factors: number[];
+}
+
+const SQRT2 = Math.SQRT2;
+
+export function readTensor(ctx: BackboneGraphContext, name: string, shape: readonly number[]): Float32Array {
+  const expected = shape.reduce((a, b) => a * b, 1);
+  let data: Float32Array;
+  try {
+    data = ctx.tensor(name);
+  } catch (cause) {
+    if (cause instanceof MuleError) throw cause;
+    throw new MuleError('MISSING_WEIGHT', `${ctx.source}: cannot read tensor '${name}': ${(cause as Error).message}`, {
+      file: ctx.source,
+      tensor: name,
+      cause,
+    });
+  }
+  if (data.length !== expected) {
+    throw new MuleError(
+      'WRONG_SHAPE',
+      `${ctx.source}: tensor '${name}' holds ${data.length} values, expected shape [${shape.join(', ')}] (${expected})`,
+      { file: ctx.source, tensor: name, expected: shape, found: data.length },
+    );
+  }
+  return data;
+}
+
+/** Applies the pending factors as Mul nodes (one per factor, or one for their product when folding). */
+export function materialise(ctx: BackboneGraphContext, x: PendingScale, out?: string): Feature {
+  const { b } = ctx;
+  const factors = x.factors.filter((f) => f !== 1);
+  if (factors.length === 0) return { ...x, name: out ? b.node('Identity', [x.name], {}, out) : x.name };
+  if (ctx.fold.activationScales) {
+    return { ...x, name: b.mul(x.name, b.scalar(factors.reduce((p, f) => p * f, 1)), out) };
+  }
+  let name = x.name;
+  factors.forEach((f, i) => {
+    name = b.mul(name, b.scalar(f), i === factors.length - 1 ? out : undefined);
+  });
+  return { name, h: x.h, w: x.w };
+}
+
+function product(factors: readonly number[]): number {
+  return factors.reduce((p, f) => p * f, 1);
+}
+
+/**
+ * Exact GELU, x·0.5·(1 + erf(x/√2)), in the node pattern ORT fuses into one Gelu kernel, with
+ * the scaled-GELU gain (and `extraFactors`, e.g. beta) left pending for the next conv.
+ */
+export function scaledGelu(ctx: BackboneGraphContext, x: Feature, extraFactors: number[] = []): PendingScale {
+  const { b } = ctx;
+  const pending = b.scoped('gelu', () => {
+    const inner = b.div(x.name, b.scalar(SQRT2));
+    const onePlusErf = b.add(b.erf(inner), b.scalar(1));
+    const gelu = b.mul(b.mul(x.name, onePlusErf), b.scalar(0.5));
+    return { name: gelu, h: x.h, w: x.w, factors: [ctx.activationGain, ...extraFactors] };
+  });
+  return ctx.fold.activationScales ? pending : { ...materialise(ctx, pending), factors: [] };
+}
+
+/** A feature with nothing pending. */
+export function plain(x: Feature): PendingScale {
+  return { ...x, factors: [] };
+}
+
+/** Weight-standardised conv with bias, TF 'same' padding, consuming the input's pending factors. */
+export function wsConv(ctx: BackboneGraphContext, prefix: string, conv: ConvSpec, x: PendingScale): Feature {
+  const { b } = ctx;
+  const input = x.factors.length > 0 && !ctx.fold.activationScales ? materialise(ctx, x).name : x.name;
+  const padding = onnxSamePadding(x.h, x.w, conv.kernel, conv.strides);
+  const inputScale = ctx.fold.activationScales ? product(x.factors) : 1;
+  const [kh, kw] = conv.kernel;
+  const weightShape = [conv.outChannels, conv.inChannels / conv.groups, kh, kw];
+  const v = readTensor(ctx, `${prefix}.weight`, weightShape);
+  const gain = readTensor(ctx, `${prefix}.gain`, [conv.outChannels]);
+  const bias = b.floatTensor(`${prefix}.bias`, readTensor(ctx, `${prefix}.bias`, [conv.outChannels]), [conv.outChannels]);
+  const kernel = ctx.keepWs
+    ? b.scoped(prefix, () => standardiseInGraph(ctx, prefix, conv, v, gain, inputScale))
+    : b.floatTensor(`${prefix}.kernel`, standardiseConvKernel(v, gain, conv, inputScale), weightShape);
+  const name = b.scoped(prefix, () =>
+    b.conv(input, kernel, bias, { kernelShape: conv.kernel, strides: conv.strides, group: conv.groups, padding: padding.padding }),
+  );
+  return { name, h: padding.outH, w: padding.outW };
+}
+
+/** The Keras WeightStandardization computation as graph nodes over the raw v and gain. */
+function standardiseInGraph(
+  ctx: BackboneGraphContext,
+  prefix: string,
+  conv: ConvSpec,
+  v: Float32Array,
+  gain: Float32Array,
+  inputScale: number,
+): string {
+  const { b } = ctx;
+  const [kh, kw] = conv.kernel;
+  const fanIn = (conv.inChannels / conv.groups) * kh * kw;
+  const vName = b.floatTensor(`${prefix}.weight`, v, [conv.outChannels, conv.inChannels / conv.groups, kh, kw]);
+  const gainName = b.floatTensor(`${prefix}.gain`, gain, [conv.outChannels]);
+  const mean = b.reduceMean(vName, [1, 2, 3], true);
+  const centred = b.sub(vName, mean);
+  const variance = b.reduceMean(b.mul(centred, centred), [1, 2, 3], true);
+  const floored = b.max(b.mul(variance, b.scalar(fanIn)), b.scalar(WS_EPSILON));
+  let scale = b.mul(b.reciprocal(b.sqrt(floored)), b.reshape(gainName, [-1, 1, 1, 1]));
+  if (inputScale !== 1) scale = b.mul(scale, b.scalar(inputScale));
+  return b.sub(b.mul(vName, scale), b.mul(mean, scale));
+}
+
+/**
+ * Squeeze-excite times the residual scale: h · (2·σ(fc1(relu(fc0(GAP(h)))))) · skip_gain · alpha.
+ * The dense layers run as 1×1 convs on the N×C×1×1 pooled tensor (no reshapes).
+ */
+export function squeezeExcite(ctx: BackboneGraphContext, prefix: string, block: BlockSpec, x: Feature): Feature {
+  const { b } = ctx;
+  const o = block.outChannels;
+  const hid = block.seHidden;
+  const dense = (name: string, inputs: number, outputs: number, input: string): string => {
+    const w = b.floatTensor(`${prefix}.se.${name}.weight`, readTensor(ctx, `${prefix}.se.${name}.weight`, [outputs, inputs]), [outputs, inputs, 1, 1]);
+    const bias = b.floatTensor(`${prefix}.se.${name}.bias`, readTensor(ctx, `${prefix}.se.${name}.bias`, [outputs]), [outputs]);
+    return b.conv(input, w, bias, { kernelShape: [1, 1], padding: { autoPad: 'VALID' } });
+  };
+  const skipGain = readTensor(ctx, `${prefix}.skip_gain`, [])[0]!;
+  const h = x.name;
+  const name = b.scoped(`${prefix}/se`, () => {
+    const pooled = b.globalAveragePool(h);
+    const hidden = b.relu(dense('fc0', o, hid, pooled));
+    const gate = b.sigmoid(dense('fc1', hid, o, hidden));
+    if (ctx.fold.residualScales) {
+      return b.mul(h, b.mul(gate, b.scalar(2 * skipGain * ctx.alpha)));
+    }
+    const excited = b.mul(h, b.mul(gate, b.scalar(2)));
+    const skipGainName = b.floatTensor(`${prefix}.skip_gain`, Float32Array.of(skipGain), []);
+    return b.mul(b.mul(excited, skipGainName), b.scalar(ctx.alpha));
+  });
+  return { ...x, name };
+}
+
+/** One NF block (transition or not); returns the block output (no pending factor). */
+export function nfBlock(ctx: BackboneGraphContext, prefix: string, block: BlockSpec, x: Feature): Feature {
+  const { b } = ctx;
+  const activated = b.scoped(prefix, () => scaledGelu(ctx, x, [block.beta]));
+  let skip = x;
+  if (block.transition) {
+    if (!block.shortcut) throw new Error(`internal: transition block ${prefix} has no shortcut conv`);
+    let pooled = activated;
+    if (block.freqStride > 1) {
+      const f = block.freqStride;
+      const padding = onnxSamePadding(activated.h, activated.w, [f, 1], [f, 1]);
+      const name = b.scoped(`${prefix}/shortcut`, () =>
+        b.averagePool(activated.name, { kernelShape: [f, 1], strides: [f, 1], padding: padding.padding, countIncludePad: false }),
+      );
+      pooled = { name, h: padding.outH, w: padding.outW, factors: activated.factors };
+    }
+    skip = wsConv(ctx, `${prefix}.shortcut`, block.shortcut, pooled);
+  }
+  let h: PendingScale = activated;
+  block.convs.forEach((conv, k) => {
+    const out = wsConv(ctx, `${prefix}.conv${k}`, conv, h);
+    h = k < 3 ? b.scoped(`${prefix}.conv${k}`, () => scaledGelu(ctx, out)) : plain(out);
+  });
+  if (h.h !== skip.h || h.w !== skip.w) throw new Error(`internal: ${prefix}: residual ${h.h}×${h.w} vs skip ${skip.h}×${skip.w}`);
+  const residual = squeezeExcite(ctx, prefix, block, h);
+  return { ...skip, name: b.scoped(prefix, () => b.add(skip.name, residual.name)) };
+}

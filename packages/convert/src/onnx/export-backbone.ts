@@ -1,0 +1,139 @@
+/**
+ * Exports the SF-NFNet-F0 backbone to ONNX: `mel_slices` float32 (N, 1, 96, W) NCHW with a
+ * dynamic N and, by default, a dynamic W (300 frames for every full slice; upstream's narrower
+ * slice of a 2-3 s clip runs too), to `embedding` (N, embeddingDim). Semantics as upstream `SfNfNetF0` (see
+ * shared/reference/UPSTREAM.md): both stems, the fast-to-slow fusions concatenated after the slow
+ * channels, the NF stages, and the head GAP(slow) ++ GAP(fast) → scaled GELU.
+ */
+import type { SfNfNetSpec } from '@mule-ts/runtime';
+import { materialise, nfBlock, plain, scaledGelu, wsConv, type BackboneGraphContext, type Feature, type ScaleFolding } from './backbone-layers.js';
+import { OnnxGraphBuilder, concatEncodedModel, type EncodedModel } from './onnx-graph-builder.js';
+import { writeChunksAtomic } from './write-chunks-atomic.js';
+
+export const BACKBONE_INPUT_NAME = 'mel_slices';
+export const BACKBONE_OUTPUT_NAME = 'embedding';
+export const BATCH_DIM = 'N';
+export const WIDTH_DIM = 'W';
+
+export interface BackboneOnnxOptions {
+  /** Keep v and gain as initializers and standardise inside the graph (default: baked kernels). */
+  keepWs?: boolean;
+  /** Which constant-factor folds to apply (default: all). Off reproduces the Keras graph's multiplies. */
+  fold?: Partial<ScaleFolding>;
+  /** Names the checkpoint in error messages (default 'checkpoint'). */
+  source?: string;
+  producerVersion?: string;
+  /**
+   * Frames per slice: 'dynamic' (default) declares the input (N, 1, 96, W) so any width works
+   * (upstream's narrower slice of a 2-3 s clip included); a number fixes it (explicit pads everywhere).
+   */
+  width?: number | 'dynamic';
+}
+
+export interface BackboneOnnxSummary {
+  byteLength: number;
+  nodeCount: number;
+  initializerCount: number;
+}
+
+export interface BackboneOnnx {
+  /** The model as byte chunks (their concatenation is the .onnx file); see `OnnxGraphBuilder.encodeChunks`. */
+  encoded: EncodedModel;
+  nodeCount: number;
+  initializerCount: number;
+}
+
+/** Builds the backbone graph; `tensor(name)` returns a canonical tensor (runtime `canonical-names.ts`). */
+export function buildBackboneOnnxModel(
+  spec: SfNfNetSpec,
+  tensor: (name: string) => Float32Array,
+  options: BackboneOnnxOptions = {},
+): BackboneOnnx {
+  const b = new OnnxGraphBuilder('sfnfnet_f0_backbone');
+  const ctx: BackboneGraphContext = {
+    b,
+    tensor,
+    source: options.source ?? 'checkpoint',
+    keepWs: options.keepWs ?? false,
+    fold: { activationScales: options.fold?.activationScales ?? true, residualScales: options.fold?.residualScales ?? true },
+    activationGain: spec.activationGain,
+    alpha: spec.alpha,
+  };
+  const [height, , channels] = spec.inputShape;
+  // The height is always known; the width is dynamic unless fixed (see tf-same-padding.ts).
+  const width = options.width === undefined || options.width === 'dynamic' ? null : options.width;
+  const input: Feature = {
+    name: b.input(BACKBONE_INPUT_NAME, [BATCH_DIM, channels, height, width ?? WIDTH_DIM]),
+    h: height,
+    w: width,
+  };
+
+  const stem = (path: 'slow' | 'fast'): Feature => {
+    let x = plain(input);
+    spec[path].stem.forEach((conv, i) => {
+      const out = wsConv(ctx, `${path}.stem.${i}`, conv, x);
+      const last = i === spec[path].stem.length - 1;
+      x = last ? plain(out) : b.scoped(`${path}.stem.${i}`, () => scaledGelu(ctx, out));
+    });
+    return x;
+  };
+  let slow = stem('slow');
+  let fast = stem('fast');
+
+  spec.fusions.forEach((fusion, s) => {
+    const temporal = wsConv(ctx, `fusions.${s}.temporal`, fusion.temporal, plain(fast));
+    const pointwise = wsConv(ctx, `fusions.${s}.pointwise`, fusion.pointwise, plain(temporal));
+    if (pointwise.h !== slow.h || pointwise.w !== slow.w) {
+      throw new Error(`internal: fusion ${s} gives ${pointwise.h}×${pointwise.w}, the slow path is ${slow.h}×${slow.w}`);
+    }
+    slow = { ...slow, name: b.scoped(`fusions.${s}`, () => b.concat([slow.name, pointwise.name], 1)) };
+    spec.slow.stages[s]!.blocks.forEach((block, k) => {
+      slow = nfBlock(ctx, `slow.stages.${s}.blocks.${k}`, block, slow);
+      if (slow.w !== null) b.valueInfo(slow.name, [BATCH_DIM, block.outChannels, slow.h, slow.w]);
+    });
+    spec.fast.stages[s]!.blocks.forEach((block, k) => {
+      fast = nfBlock(ctx, `fast.stages.${s}.blocks.${k}`, block, fast);
+      if (fast.w !== null) b.valueInfo(fast.name, [BATCH_DIM, block.outChannels, fast.h, fast.w]);
+    });
+  });
+
+  const features: Feature = b.scoped('head', () => {
+    const pooled = b.concat([b.globalAveragePool(slow.name), b.globalAveragePool(fast.name)], 1);
+    return { name: b.flatten(pooled, 1), h: 1, w: 1 };
+  });
+  const activated = b.scoped('head', () => scaledGelu(ctx, features));
+  const embedding = materialise(ctx, activated, BACKBONE_OUTPUT_NAME);
+  b.output(embedding.name, [BATCH_DIM, spec.embeddingDim]);
+
+  const encoded = b.encodeChunks({
+    producerName: 'mule-ts',
+    producerVersion: options.producerVersion ?? '',
+    docString: 'SF-NFNet-F0 backbone (MULE): mel_slices (N, 1, mel bins, frames) -> embedding (N, D)',
+    metadata: {
+      weight_standardization: ctx.keepWs ? 'in graph (v, gain)' : 'baked into the kernels (float64)',
+      input_layout: 'NCHW: (batch, 1, mel bins, frames)',
+    },
+  });
+  return { encoded, nodeCount: b.nodeCount, initializerCount: b.initializerCount };
+}
+
+/** The backbone as ONNX model bytes. */
+export function buildBackboneOnnx(spec: SfNfNetSpec, tensor: (name: string) => Float32Array, options: BackboneOnnxOptions = {}): Uint8Array {
+  return concatEncodedModel(buildBackboneOnnxModel(spec, tensor, options).encoded);
+}
+
+
+/**
+ * Builds the backbone and writes it atomically (temp file beside `file`, then rename), streaming
+ * the weights: the model is never held in memory twice.
+ */
+export async function writeBackboneOnnx(
+  file: string,
+  spec: SfNfNetSpec,
+  tensor: (name: string) => Float32Array,
+  options: BackboneOnnxOptions = {},
+): Promise<BackboneOnnxSummary> {
+  const { encoded, nodeCount, initializerCount } = buildBackboneOnnxModel(spec, tensor, options);
+  await writeChunksAtomic(file, encoded.chunks);
+  return { byteLength: encoded.byteLength, nodeCount, initializerCount };
+}
