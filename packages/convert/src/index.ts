@@ -8,3 +8,4 @@ export { convertKerasFile, ARTIFACT_FILES } from './convert/convert-keras.js';
 export type { ConvertOptions, ConvertProgress, ConvertPhase, ConvertSummary } from './convert/convert-keras.js';
 export { runConvertCli, CONVERT_USAGE } from './cli/convert-cli.js';
 export type { CliIo } from './cli/convert-cli.js';
+export * from './onnx/index.js';

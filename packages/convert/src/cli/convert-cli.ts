@@ -15,9 +15,12 @@ export interface CliIo {
 }
 
 export const CONVERT_USAGE = `Usage:
-  pnpm convert --keras FILE [--out DIR]   convert a MULE Keras model (.keras or .h5) to
-                                          model.safetensors + config.json + manifest.json
-                                          (DIR defaults to ./artifacts)
+  pnpm convert --keras FILE [--out DIR] [--no-onnx] [--keep-ws]
+                                          convert a MULE Keras model (.keras or .h5) to
+                                          model.safetensors + backbone.onnx + config.json +
+                                          manifest.json (DIR defaults to ./artifacts);
+                                          --no-onnx skips the ONNX export, --keep-ws keeps weight
+                                          standardisation in the ONNX graph (default: baked in)
   pnpm convert inspect FILE [--json]      list any Keras file's layers and weights
 `;
 
@@ -64,6 +67,8 @@ async function runConvert(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     keras: { type: 'string' },
     out: { type: 'string' },
+    'no-onnx': { type: 'boolean' },
+    'keep-ws': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -81,14 +86,20 @@ async function runConvert(args: string[], io: CliIo): Promise<number> {
     hash: 'hashing the source file',
     open: 'reading the Keras archive (config and weights)',
     recognise: 'recognising SF-NFNet-F0 and checking every tensor',
+    onnx: 'exporting backbone.onnx',
   };
   const summary = await convertKerasFile({
     keras,
     outDir,
+    onnx: values['no-onnx'] !== true,
+    keepWs: values['keep-ws'] === true,
     onProgress: (p) => {
       if (p.phase === 'write') bar.update(p.doneBytes ?? 0, p.totalBytes ?? 0, p.tensor ?? '');
-      else if (p.phase === 'finish') bar.done();
-      else io.stderr.write(`  ${phases[p.phase] ?? p.phase}\n`);
+      else if (p.phase === 'finish') return;
+      else {
+        if (p.phase === 'onnx') bar.done();
+        io.stderr.write(`  ${phases[p.phase] ?? p.phase}\n`);
+      }
     },
   });
   const st = summary.files['model.safetensors']!;
@@ -98,7 +109,7 @@ async function runConvert(args: string[], io: CliIo): Promise<number> {
     `  source       ${summary.source.file} (${formatBytes(summary.source.bytes)}, ${summary.source.container}, Keras ${summary.source.kerasVersion ?? 'unknown'})`,
     `  architecture SF-NFNet-F0${summary.isReleasedMuleArchitecture ? ' (the released MULE size)' : ' (a variant: not the released MULE size)'}`,
     `  parameters   ${summary.parameterCount.toLocaleString('en-US')} in ${summary.tensorCount} tensors`,
-    `  written      ${outDir}/model.safetensors (${formatBytes(st.bytes)}), config.json, manifest.json`,
+    `  written      ${outDir}/model.safetensors (${formatBytes(st.bytes)})${summary.files['backbone.onnx'] ? `, backbone.onnx (${formatBytes(summary.files['backbone.onnx'].bytes)})` : ''}, config.json, manifest.json`,
     `  sha256       ${st.sha256}`,
     '',
   ];

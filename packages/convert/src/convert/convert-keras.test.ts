@@ -85,8 +85,8 @@ describe('convertKerasFile on the small fixture', () => {
   });
   afterAll(() => r?.tmp.cleanup());
 
-  it('writes exactly the three artifacts', () => {
-    expect(r.files).toEqual(['config.json', 'manifest.json', 'model.safetensors']);
+  it('writes exactly the four artifacts', () => {
+    expect(r.files).toEqual(['backbone.onnx', 'config.json', 'manifest.json', 'model.safetensors']);
     expect(r.summary.isReleasedMuleArchitecture).toBe(false);
   });
 

@@ -7,18 +7,21 @@ import { basename } from 'node:path';
 import {
   MULE_F0_PARAMETER_COUNT,
   MULE_F0_SPEC,
+  digestFile,
   makeModelConfig,
-  sha256File,
+  openSafetensors,
   type ArtifactManifest,
   type SfNfNetSpec,
 } from '@mule-ts/runtime';
 import { openKerasFile } from '../keras/open-keras-file.js';
 import { createStagedOutput, writeStagedFile } from '../output/index.js';
 import { buildCanonicalCheckpoint, recogniseSfNfNet } from '../recognise/index.js';
+import { writeBackboneOnnx } from '../onnx/index.js';
 import { writeSafetensors } from '../safetensors/index.js';
 import { CONVERTER } from './converter-version.js';
 
-export type ConvertPhase = 'hash' | 'open' | 'recognise' | 'write' | 'finish';
+/** 'open' reads the source once: its sha256, the weights' CRC-32 and the HDF5 file in memory. */
+export type ConvertPhase = 'open' | 'recognise' | 'write' | 'onnx' | 'finish';
 
 export interface ConvertProgress {
   phase: ConvertPhase;
@@ -31,6 +34,10 @@ export interface ConvertProgress {
 export interface ConvertOptions {
   keras: string;
   outDir: string;
+  /** Also export `backbone.onnx` (default true). */
+  onnx?: boolean;
+  /** Keep weight standardisation in the ONNX graph instead of baking it into the kernels. */
+  keepWs?: boolean;
   onProgress?: (p: ConvertProgress) => void;
 }
 
@@ -44,18 +51,17 @@ export interface ConvertSummary {
   seconds: number;
 }
 
-export const ARTIFACT_FILES = ['model.safetensors', 'config.json', 'manifest.json'] as const;
+export const ARTIFACT_FILES = ['model.safetensors', 'backbone.onnx', 'config.json', 'manifest.json'] as const;
 
 export async function convertKerasFile(options: ConvertOptions): Promise<ConvertSummary> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
-  progress({ phase: 'hash' });
   const sourceBytes = (await stat(options.keras)).size;
-  const sourceSha256 = await sha256File(options.keras);
-
   progress({ phase: 'open' });
-  const model = await openKerasFile(options.keras);
+  const model = await openKerasFile(options.keras, { sha256: true });
   try {
+    const sourceSha256 = model.sourceSha256;
+    if (sourceSha256 === null) throw new Error('internal: openKerasFile was asked for the sha256 but gave none');
     progress({ phase: 'recognise' });
     const recognised = recogniseSfNfNet(model);
     const checkpoint = buildCanonicalCheckpoint(model, recognised);
@@ -65,7 +71,7 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
     try {
       const written = await writeSafetensors(
         staged.pathFor('model.safetensors'),
-        checkpoint.tensors.map((t) => ({ name: t.name, dtype: 'F32' as const, shape: t.shape, read: t.read })),
+        checkpoint.tensors.map((t) => ({ name: t.name, dtype: 'F32' as const, shape: t.shape, read: t.read, readInto: t.readInto })),
         {
           format: 'mule-ts',
           architecture: 'SF-NFNet-F0',
@@ -80,12 +86,26 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
         },
         (doneBytes, totalBytes, tensor) => progress({ phase: 'write', doneBytes, totalBytes, tensor }),
       );
-      const config = makeModelConfig(checkpoint.spec, checkpoint.parameterCount, isReleased);
-      const configFile = await writeStagedFile(staged, 'config.json', `${JSON.stringify(config, null, 2)}\n`);
-      const files = {
+      const files: Record<string, { sha256: string; bytes: number }> = {
         'model.safetensors': { sha256: written.sha256, bytes: written.bytes },
-        'config.json': configFile,
       };
+      if (options.onnx !== false) {
+        progress({ phase: 'onnx' });
+        // Built from the safetensors just written, so the ONNX holds exactly what they hold.
+        const tensors = openSafetensors(staged.pathFor('model.safetensors'));
+        try {
+          await writeBackboneOnnx(staged.pathFor('backbone.onnx'), checkpoint.spec, (name) => tensors.readTensor(name), {
+            keepWs: options.keepWs ?? false,
+            source: options.keras,
+            producerVersion: CONVERTER.version,
+          });
+        } finally {
+          tensors.close();
+        }
+        files['backbone.onnx'] = await digestFile(staged.pathFor('backbone.onnx'));
+      }
+      const config = makeModelConfig(checkpoint.spec, checkpoint.parameterCount, isReleased);
+      files['config.json'] = await writeStagedFile(staged, 'config.json', `${JSON.stringify(config, null, 2)}\n`);
       const manifest: ArtifactManifest = {
         format: 'mule-ts-artifacts',
         formatVersion: 1,
