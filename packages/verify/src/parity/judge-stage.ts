@@ -12,7 +12,8 @@ export function stageMargin(metrics: ArrayMetrics, threshold: StageThreshold): n
   const abs = metrics.maxAbs === 0 ? Number.POSITIVE_INFINITY : threshold.maxAbs / metrics.maxAbs;
   const gap = 1 - metrics.minRowCosine;
   const cos = gap <= 0 ? Number.POSITIVE_INFINITY : (1 - threshold.minCosine) / gap;
-  return Math.min(abs, cos);
+  const rel = threshold.maxRel === undefined || metrics.maxRel === 0 ? Number.POSITIVE_INFINITY : threshold.maxRel / metrics.maxRel;
+  return Math.min(abs, cos, rel);
 }
 
 export interface JudgeOptions {
@@ -50,6 +51,9 @@ export function judgeArrays(
     problems.push(`${(options.rows ?? 1) > 1 ? 'min row cosine' : 'cosine'} ${metrics.minRowCosine} < ${threshold.minCosine}`);
   }
   if (!(metrics.maxAbs <= threshold.maxAbs)) problems.push(`max-abs ${metrics.maxAbs.toExponential(3)} > ${threshold.maxAbs}`);
+  if (threshold.maxRel !== undefined && !(metrics.maxRel <= threshold.maxRel)) {
+    problems.push(`max-rel ${metrics.maxRel.toExponential(3)} > ${threshold.maxRel}`);
+  }
   const margin = stageMargin(metrics, threshold);
   return { ...base, status: problems.length === 0 ? 'pass' : 'fail', metrics, margin, problems };
 }

@@ -1,6 +1,6 @@
 // The stages that run backbone.onnx, on the small generated fixture: they pass on matching
 // artifacts, and fail at backbone (front-end still passing) on artifacts converted from another
-// seed; a kernel perturbed by 1e-3 relative is seen but stays inside the default thresholds (below).
+// seed, or whose slow-stem conv kernel is perturbed by 1e-3 relative.
 // They need the converter to write backbone.onnx; until it does they skip with a message.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +19,9 @@ if (!lookup.python) console.warn(`skipping the ONNX parity tests: no python3 wit
 
 // Rewrites a .keras with one conv kernel perturbed by 1e-3 relative, element by element with random
 // signs (a uniform scale would vanish in the weight standardisation): zip + h5py, independent of our code.
+// The kernel is the slow stem's first conv (the only (3, 1, 1, C) kernel), on the main path every
+// slow feature passes through. (A kernel deep inside one residual branch is damped by its skip gain
+// and alpha: measured 5e-7 on the output, at float32 noise, which no float32 check can separate.)
 const PERTURB_KERNEL = `
 import io, sys, zipfile, h5py, numpy as np
 src, dst = sys.argv[1], sys.argv[2]
@@ -28,7 +31,9 @@ buf = io.BytesIO(members["model.weights.h5"])
 with h5py.File(buf, "r+") as f:
     names = []
     f.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) and o.ndim == 4 else None)
-    target = sorted(names)[len(names) // 2]
+    target = [n for n in names if f[n].shape[:3] == (3, 1, 1)]
+    assert len(target) == 1, target
+    target = target[0]
     v = f[target][...]
     f[target][...] = v * (1 + 1e-3 * np.random.default_rng(0).choice([-1.0, 1.0], v.shape))
 members["model.weights.h5"] = buf.getvalue()
@@ -76,10 +81,7 @@ describe.skipIf(!lookup.python)('runParity --onnx (small fixture)', () => {
     expect(status(result)).toMatchObject({ mel: 'pass', slices: 'pass', backbone: 'fail', timeline: 'fail', embedding: 'fail' });
   });
 
-  // Measured with the exporter bolted on by hand: clean backbone max-abs 4.8e-8, perturbed 5.0e-7,
-  // cosine 1-6e-15 vs 1-1.2e-12. The DEFAULT thresholds (max-abs 1e-3, cosine 0.99999) do not catch
-  // this sabotage; this test pins that the comparison sees it (an open item of issue #4).
-  it('sabotage: one conv kernel perturbed by 1e-3 relative moves the backbone error 5x, front-end unchanged', async (ctx) => {
+  it('sabotage: one conv kernel perturbed by 1e-3 relative fails at backbone and passes the front-end', async (ctx) => {
     if (onnxMissing) ctx.skip();
     const tensor = runPython(lookup.python!, PERTURB_KERNEL, [join(dir, 'seed3.keras'), join(dir, 'perturbed.keras')]).trim();
     const run = (keras: string) => runParity({ audio, runner, thresholds: resolveThresholds(), onnx: true, artifactsDir: join(dir, 'art3'), keras: join(dir, keras) });
@@ -87,8 +89,8 @@ describe.skipIf(!lookup.python)('runParity --onnx (small fixture)', () => {
     const perturbed = await run('perturbed.keras');
     console.log(`perturbed ${tensor}:\n${renderParityTable(perturbed)}`);
     const backbone = (r: ParityResult) => r.stages.find((s) => s.stage === 'backbone')!.metrics!;
-    expect(status(perturbed)).toMatchObject({ mel: 'pass', slices: 'pass' });
-    expect(backbone(perturbed).maxAbs).toBeGreaterThan(5 * backbone(clean).maxAbs);
-    expect(1 - backbone(perturbed).minRowCosine).toBeGreaterThan(10 * Math.max(1 - backbone(clean).minRowCosine, 1e-16));
+    expect(status(clean)).toMatchObject({ mel: 'pass', slices: 'pass', backbone: 'pass' });
+    expect(status(perturbed)).toMatchObject({ mel: 'pass', slices: 'pass', backbone: 'fail', timeline: 'fail', embedding: 'fail' });
+    expect(backbone(perturbed).maxRel).toBeGreaterThan(10 * backbone(clean).maxRel);
   });
 });

@@ -33,8 +33,10 @@ export function formatShapes(candidate: readonly number[] | null, reference: rea
   return a === b ? a : `${a} vs ${b}`;
 }
 
-export function formatThreshold(threshold: { minCosine: number; maxAbs: number } | null): string {
-  return threshold ? `cos>=${threshold.minCosine} abs<=${threshold.maxAbs}` : '-';
+export function formatThreshold(threshold: { minCosine: number; maxAbs: number; maxRel?: number } | null): string {
+  if (!threshold) return '-';
+  const rel = threshold.maxRel === undefined ? '' : ` rel<=${threshold.maxRel}`;
+  return `cos>=${threshold.minCosine} abs<=${threshold.maxAbs}${rel}`;
 }
 
 export const STATUS_LABEL = { pass: 'PASS', fail: 'FAIL', 'not-run': 'NOT RUN', 'not-requested': 'not requested' } as const;
