@@ -1,15 +1,1 @@
-import { defineConfig } from 'vitest/config';
-
-// 'source' resolves workspace packages to their TypeScript sources (see each package's exports map).
-const conditions = ['source', 'module', 'node', 'development|production'];
-
-export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['source'] } },
-  test: {
-    include: ['src/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 300_000,
-    pool: 'forks',
-  },
-});
+export { default } from '../../vitest.shared.js';
