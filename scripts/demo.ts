@@ -1,9 +1,12 @@
 #!/usr/bin/env -S npx tsx --conditions=source
 // pnpm demo: the main job end to end on a default input. With no real MULE model at hand, that input
-// is a GENERATED model of the same architecture (random weights), clearly labelled as such.
+// is a GENERATED model of the same architecture (random weights), clearly labelled as such:
+// generate -> convert (safetensors + ONNX) -> verify --onnx -> embed a generated clip.
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MuleModel } from '@mule-ts/runtime';
+import { generateTestSignal, upstreamMono } from '@mule-ts/verify';
 import { $, argv, chalk } from 'zx';
 
 $.verbose = true;
@@ -25,7 +28,18 @@ if (!existsSync(model)) {
 } else {
   console.log(`reusing ${model}`);
 }
-await rm(join(out, 'model.safetensors'), { force: true });
 await $`tsx --conditions=source scripts/convert.ts --keras ${model} --out ${out}`;
-console.log(chalk.green(`\ndone: artifacts in ${out}/ (model.safetensors, config.json, manifest.json)`));
-console.log('Not yet part of the demo: ONNX export and embedding audio (issue #3), parity verification (issue #4).');
+await $`tsx --conditions=source scripts/verify.ts --onnx --keras ${model} --artifacts ${out} --out ${out}`;
+
+console.log(chalk.bold('\nembedding a generated 7 s clip (16 kHz, upstream amplitude convention) with the runtime'));
+const mule = await MuleModel.load(out);
+try {
+  const clip = upstreamMono(generateTestSignal({ seconds: 7, sampleRate: 16_000, seed: 1 }));
+  const t0 = performance.now();
+  const r = await mule.embed(clip);
+  const head = Array.from(r.embedding!.subarray(0, 4), (v) => v.toFixed(4)).join(', ');
+  console.log(`  ${r.sliceCount} slices at frames ${r.centres.join(', ')} -> embedding (${r.embeddingDim}) [${head}, ...] in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+} finally {
+  await mule.close();
+}
+console.log(chalk.green(`\ndone: artifacts, parity.json and parity.md in ${out}/`));
