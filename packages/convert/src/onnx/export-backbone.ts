@@ -8,7 +8,7 @@
 import type { SfNfNetSpec } from '@mule-ts/runtime';
 import { materialise, nfBlock, plain, scaledGelu, wsConv, type BackboneGraphContext, type Feature, type ScaleFolding } from './backbone-layers.js';
 import { OnnxGraphBuilder, concatEncodedModel, type EncodedModel } from './onnx-graph-builder.js';
-import { writeChunksAtomic } from './write-chunks-atomic.js';
+import { writeFileAtomic } from '../output/write-file-atomic.js';
 
 export const BACKBONE_INPUT_NAME = 'mel_slices';
 export const BACKBONE_OUTPUT_NAME = 'embedding';
@@ -134,6 +134,6 @@ export async function writeBackboneOnnx(
   options: BackboneOnnxOptions = {},
 ): Promise<BackboneOnnxSummary> {
   const { encoded, nodeCount, initializerCount } = buildBackboneOnnxModel(spec, tensor, options);
-  await writeChunksAtomic(file, encoded.chunks);
+  await writeFileAtomic(file, encoded.chunks);
   return { byteLength: encoded.byteLength, nodeCount, initializerCount };
 }
