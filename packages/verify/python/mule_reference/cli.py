@@ -136,6 +136,33 @@ def _backbone(run: Run, model, slices, args) -> dict:
     return run.timed("backbone", lambda: run_model(model, slices, args.batch, np.dtype(args.dtype), args.layer))
 
 
+def cmd_resample(run: Run, args) -> None:
+    from .resample import ResampleError, numpy_available, resample_to_16k
+
+    wave = read_npy(args.waveform)
+    if len(wave.shape) != 1 or wave.data.typecode not in ("d", "f"):
+        raise StageError(f"{args.waveform}: want a 1-D float32/float64 mono waveform, got shape {wave.shape} {wave.dtype_name}")
+    if not args.sr > 0:
+        raise StageError(f"--sr must be a positive sample rate, got {args.sr}")
+    pure = args.pure_python or not numpy_available()  # Pyodide without numpy takes the stdlib path
+    if pure:
+        from array import array
+
+        samples = array("d", wave.data)
+    else:
+        from .flat_array import to_numpy
+
+        samples = to_numpy(wave).astype("float64")
+    float32 = args.dtype == "float32"
+    try:
+        resampled = run.timed("resample", lambda: resample_to_16k(samples, args.sr, use_numpy=not pure, float32=float32))
+    except ResampleError as e:
+        raise StageError(f"{args.waveform}: {e}") from e
+    if pure:
+        resampled = FlatArray((len(resampled),), resampled)
+    run.save("waveform_16k", resampled)
+
+
 def cmd_mel(run: Run, args) -> None:
     _mel_stage(run, args.waveform)
 
@@ -195,6 +222,12 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--out", required=True, help="output directory (created); gets <array>.npy files and manifest.json")
         return p
 
+    p = stage("resample", "mono waveform at --sr Hz -> waveform_16k (librosa 0.9.2 + resampy kaiser_best, float64) [numpy; pure Python with --pure-python]")
+    p.add_argument("--waveform", required=True, help="1-D float32/float64 .npy, mono, upstream amplitude convention")
+    p.add_argument("--sr", required=True, type=float, help="sample rate of --waveform in Hz (44100 for upstream's decoded audio)")
+    p.add_argument("--pure-python", action="store_true", help="use the stdlib-only path (slow; what Pyodide runs)")
+    p.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                   help="float64 (default), or float32 = resampy's arithmetic on upstream's float32 waveform (sum rounded to float32 after every tap)")
     p = stage("mel", "16 kHz waveform -> log-mel (96, frames) [pure Python]")
     p.add_argument("--waveform", required=True, help="1-D float32/float64 .npy, 16 kHz mono, upstream amplitude convention")
     p = stage("slices", "log-mel -> centres, slice_bounds, standardised slices [pure Python]")
@@ -216,7 +249,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = {"mel": cmd_mel, "slices": cmd_slices, "backbone": cmd_backbone, "embed": cmd_embed}
+COMMANDS = {"resample": cmd_resample, "mel": cmd_mel, "slices": cmd_slices, "backbone": cmd_backbone, "embed": cmd_embed}
 
 
 def main(argv: List[str] | None = None) -> int:
