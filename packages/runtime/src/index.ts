@@ -5,3 +5,6 @@ export * from './model-config/index.js';
 export * from './safetensors/index.js';
 export * from './artifacts/index.js';
 export * from './model/index.js';
+export * from './audio/index.js';
+export * from './npy/index.js';
+export * from './cli/index.js';

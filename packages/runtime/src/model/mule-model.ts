@@ -4,9 +4,11 @@
  */
 import { join } from 'node:path';
 import { MANIFEST_FILE_NAME, readManifest, verifyManifest, type ArtifactManifest } from '../artifacts/index.js';
+import { loadAudio, type LoadAudioOptions, type LoadedAudio } from '../audio/index.js';
 import { MuleError } from '../errors/index.js';
-import { extractSlices, logMelSpectrogram, type LogMelSpectrogram, type MelSlices, type ShortClipMode } from '../frontend/index.js';
+import type { LogMelSpectrogram, MelSlices, ShortClipMode } from '../frontend/index.js';
 import { readModelConfig, type ModelConfig } from '../model-config/index.js';
+import { prepareClip, type PreparedClip } from './prepare-clip.js';
 import { BackboneSession, type BackboneSessionOptions } from './backbone-session.js';
 import { checkWaveform } from './waveform-input.js';
 
@@ -43,9 +45,13 @@ export interface EmbedResult {
   stages?: { mel: LogMelSpectrogram; slices: MelSlices };
 }
 
-interface PreparedClip {
-  mel: LogMelSpectrogram;
-  slices: MelSlices;
+export interface EmbedFileOptions extends EmbedOptions, LoadAudioOptions {}
+
+export interface EmbedFileResult extends EmbedResult {
+  audio: Omit<LoadedAudio, 'waveform16k' | 'decoded'>;
+  /** The 16 kHz waveform and the decoded signal, when `returnStages`. */
+  waveform16k?: Float32Array;
+  decoded?: Float32Array;
 }
 
 export class MuleModel {
@@ -83,8 +89,24 @@ export class MuleModel {
 
   /** Embeds many clips, packing slices from all of them into large backbone batches. */
   async embedBatch(waveforms: ReadonlyArray<Float32Array | Float64Array>, options: EmbedOptions = {}): Promise<EmbedResult[]> {
-    const clips = waveforms.map((w, i) => this.prepare(checkWaveform(w, waveforms.length > 1 ? `waveform ${i}` : 'waveform'), options));
-    const outputs = await this.embedPrepared(clips);
+    const clips = waveforms.map((w, i) => prepareClip(checkWaveform(w, waveforms.length > 1 ? `waveform ${i}` : 'waveform'), this.config, options.shortClip));
+    return this.embedPrepared(clips, options);
+  }
+
+  /** Decodes an audio file as upstream does (see `loadAudio`), resamples it to 16 kHz and embeds it. */
+  async embedFile(file: string, options: EmbedFileOptions = {}): Promise<EmbedFileResult> {
+    const loaded = await loadAudio(file, { ...options, keepDecoded: options.returnStages === true });
+    const { waveform16k, decoded, ...audio } = loaded;
+    const [result] = await this.embedPrepared([prepareClip(waveform16k, this.config, options.shortClip)], options);
+    return { ...result!, audio, ...(options.returnStages ? { waveform16k, decoded } : {}) };
+  }
+
+  /**
+   * The backbone over clips whose front-end already ran (e.g. in worker threads): full-width
+   * slices of all clips share batches.
+   */
+  async embedPrepared(clips: readonly PreparedClip[], options: Pick<EmbedOptions, 'returnStages'> = {}): Promise<EmbedResult[]> {
+    const outputs = await this.runBackbone(clips);
     return clips.map((clip, i) => this.assemble(clip, outputs[i]!, options));
   }
 
@@ -104,18 +126,8 @@ export class MuleModel {
     await this.session.release();
   }
 
-  private prepare(waveform: Float32Array | Float64Array, options: EmbedOptions): PreparedClip {
-    const mel = logMelSpectrogram(waveform, this.config.melFrontEnd);
-    const slices = extractSlices(mel.data, mel.frames, {
-      shortClip: options.shortClip ?? 'faithful',
-      nMels: mel.nMels,
-      params: this.config.slicing,
-    });
-    return { mel, slices };
-  }
-
   /** Runs every full-width slice of every clip in shared batches; narrower slices one by one. */
-  private async embedPrepared(clips: PreparedClip[]): Promise<Float32Array[]> {
+  private async runBackbone(clips: readonly PreparedClip[]): Promise<Float32Array[]> {
     const dim = this.embeddingDim;
     const fullWidth = this.config.spec.inputShape[1];
     const outputs = clips.map((c) => new Float32Array(c.slices.slices.length * dim));
@@ -141,7 +153,7 @@ export class MuleModel {
     return outputs;
   }
 
-  private assemble(clip: PreparedClip, timeline: Float32Array, options: EmbedOptions): EmbedResult {
+  private assemble(clip: PreparedClip, timeline: Float32Array, options: Pick<EmbedOptions, 'returnStages'>): EmbedResult {
     const dim = this.embeddingDim;
     const k = clip.slices.slices.length;
     let embedding: Float32Array | null = null;
@@ -156,7 +168,7 @@ export class MuleModel {
       sliceCount: k,
       embeddingDim: dim,
       centres: clip.slices.centres,
-      ...(options.returnStages ? { stages: { mel: clip.mel, slices: clip.slices } } : {}),
+      ...(options.returnStages && clip.mel ? { stages: { mel: clip.mel, slices: clip.slices } } : {}),
     };
   }
 }

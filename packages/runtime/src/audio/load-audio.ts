@@ -1,0 +1,108 @@
+/**
+ * An audio file -> upstream's 16 kHz mono waveform: decode (ffmpeg as upstream, or the built-in
+ * WAV reader), int16 / 2^16 with channels summed, first 30 minutes, then librosa/resampy
+ * `kaiser_best` to 16 kHz.
+ *
+ * The WAV reader path equals the ffmpeg path bit for bit for 44.1 kHz files in any supported
+ * sample format (same int16 conversion). At other rates ffmpeg first resamples to 44.1 kHz with
+ * libswresample and quantises to int16 again; the WAV path instead resamples the int16 samples
+ * at their own rate straight to 16 kHz with the same kaiser_best filter (one resampling, no
+ * libswresample), so its waveform differs from upstream's by the libswresample step and the
+ * second int16 rounding: on a stereo tone + white noise (peak ~0.9 per channel) the max |difference|
+ * at 16 kHz was 3.5e-3 at 22.05 kHz and 3.6e-4 at 48 kHz (ffmpeg-parity.test.ts prints it). Use
+ * ffmpeg for upstream parity at rates other than 44.1 kHz.
+ */
+import { access, constants, readFile } from 'node:fs/promises';
+import { MuleError } from '../errors/index.js';
+import { MULE_AUDIO_INPUT } from '../frontend/index.js';
+import { decodeWithFfmpeg, findFfmpeg, ffmpegMissingError } from './ffmpeg-decode.js';
+import { int16ToMono } from './pcm-to-mono.js';
+import { resampleTo16k } from './resample-to-16k.js';
+import { readWavPcm16, type WavPcm16 } from './wav-reader.js';
+
+export type AudioDecoder = 'auto' | 'ffmpeg' | 'wav';
+
+export interface LoadAudioOptions {
+  /** 'auto' (default): ffmpeg when found, else the built-in WAV reader. */
+  decoder?: AudioDecoder;
+  ffmpegPath?: string;
+  /** Seconds read from the start (default 1800, upstream's 30 minutes). */
+  maxSeconds?: number;
+  /** Also return the decoded mono signal before resampling (for --dump-stages). */
+  keepDecoded?: boolean;
+}
+
+export interface LoadedAudio {
+  /** 16 kHz mono, upstream amplitude convention. */
+  waveform16k: Float32Array;
+  decoder: 'ffmpeg' | 'wav';
+  /** Rate of the decoded signal: 44,100 from ffmpeg, the file's own rate from the WAV reader. */
+  decodedSampleRate: number;
+  channelCount: number;
+  /** Duration of the decoded (possibly cut) signal. */
+  seconds: number;
+  /** The decoded mono signal (int16 / 2^16, summed), when `keepDecoded`. */
+  decoded?: Float32Array;
+  /** Things the user should know that did not stop decoding (e.g. a truncated WAV). */
+  warnings: string[];
+}
+
+/** The decoder 'auto' resolves to: ffmpeg when it can be found, else the WAV reader. */
+export function resolveDecoder(decoder: AudioDecoder, ffmpegPath?: string): 'ffmpeg' | 'wav' {
+  if (decoder !== 'auto') return decoder;
+  return findFfmpeg(ffmpegPath) ? 'ffmpeg' : 'wav';
+}
+
+export async function loadAudio(file: string, options: LoadAudioOptions = {}): Promise<LoadedAudio> {
+  try {
+    await access(file, constants.R_OK);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable';
+    throw new MuleError('IO', `${file}: ${reason}`, { file, cause: e });
+  }
+  const decoder = resolveDecoder(options.decoder ?? 'auto', options.ffmpegPath);
+  const maxSeconds = options.maxSeconds ?? MULE_AUDIO_INPUT.maxSeconds;
+  const warnings: string[] = [];
+  let decoded: Float32Array;
+  let rate: number;
+  let channelCount: number;
+  if (decoder === 'ffmpeg') {
+    const out = await decodeWithFfmpeg(file, { ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}), maxSeconds });
+    ({ samples: decoded, sampleRate: rate, channelCount } = out);
+  } else {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(file);
+    } catch (e) {
+      throw new MuleError('IO', `${file}: cannot read it (${(e as Error).message})`, { file, cause: e });
+    }
+    const wav = readWavPcmOrExplain(bytes, file, options.decoder === 'wav', maxSeconds);
+    if (wav.truncated) warnings.push(`${file}: the WAV data chunk is shorter than its header says; decoded the ${wav.frames} whole frames present (as ffmpeg does)`);
+    decoded = int16ToMono(wav.samples, wav.format.channelCount);
+    rate = wav.format.sampleRate;
+    channelCount = wav.format.channelCount;
+  }
+  if (decoded.length === 0) throw new MuleError('INVALID_INPUT', `${file}: the file holds no audio samples`, { file });
+  const waveform16k = resampleTo16k(decoded, rate);
+  if (waveform16k.length === 0) throw new MuleError('INVALID_INPUT', `${file}: too short to give one 16 kHz sample (${decoded.length} samples at ${rate} Hz)`, { file });
+  return {
+    waveform16k,
+    decoder,
+    decodedSampleRate: rate,
+    channelCount,
+    seconds: decoded.length / rate,
+    ...(options.keepDecoded ? { decoded } : {}),
+    warnings,
+  };
+}
+
+function readWavPcmOrExplain(bytes: Uint8Array, file: string, explicitWav: boolean, maxSeconds: number): WavPcm16 {
+  try {
+    return readWavPcm16(bytes, file, maxSeconds);
+  } catch (e) {
+    if (!explicitWav && e instanceof MuleError && e.code === 'INVALID_INPUT' && /not a WAV file/.test(e.message)) {
+      throw new MuleError('UNSUPPORTED', `${e.message}; without ffmpeg only WAV files can be read. ${ffmpegMissingError().message}`, { file, cause: e });
+    }
+    throw e;
+  }
+}

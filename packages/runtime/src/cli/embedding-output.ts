@@ -1,0 +1,20 @@
+/** Where `mule embed` puts results: one implementation per output kind (.npy rows, .jsonl, directory). */
+import type { EmbedResult } from '../model/index.js';
+import type { JournalOk } from './progress-journal.js';
+
+export interface FileEmbedding {
+  file: string;
+  result: EmbedResult;
+  seconds: number;
+}
+
+export interface EmbeddingOutput {
+  /** The progress journal's path for this output. */
+  readonly journalPath: string;
+  /** Prepares the output; on resume, cuts it back to `committedEnd` (what the journal vouches for). */
+  open(resume: boolean, committedEnd: number): Promise<void>;
+  /** Writes one file's result; returns the committed length after it (the journal's `end`). */
+  write(item: FileEmbedding): Promise<number>;
+  /** Final touches (index files); `ok` lists every committed file in output order. */
+  close(ok: readonly JournalOk[], failed: ReadonlyArray<{ file: string; error: string }>): Promise<void>;
+}

@@ -1,0 +1,49 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describePythonLookup, findPython, makeTempDir, runPython } from '@mule-ts/test-utils';
+import { describe, expect, it } from 'vitest';
+import type { EmbedResult } from '../model/index.js';
+import { indexPathFor, NpyRowsOutput } from './npy-rows-output.js';
+
+const lookup = findPython(['numpy']);
+if (!lookup.python) console.warn(`skipping the numpy check of NpyRowsOutput: ${describePythonLookup(lookup)}`);
+
+const result = (embedding: number[] | null): EmbedResult => ({
+  embedding: embedding ? Float32Array.from(embedding) : null,
+  timeline: new Float32Array(0),
+  sliceCount: embedding ? 1 : 0,
+  embeddingDim: 3,
+  centres: [],
+});
+
+const LOAD = 'import sys, numpy as np; a = np.load(sys.argv[1]); print(a.shape[0], a.shape[1], a.dtype, " ".join(repr(float(v)) for v in a.ravel()))';
+
+describe.skipIf(!lookup.python)('NpyRowsOutput', () => {
+  it('is a valid .npy after every row (numpy reads it), NaN rows for clips without slices, cut back on resume', async () => {
+    const { dir, cleanup } = await makeTempDir('mule-npy-rows-');
+    try {
+      const path = join(dir, 'out.npy');
+      const out = new NpyRowsOutput(path, 3);
+      await out.open(false, 0);
+      expect(await out.write({ file: 'a', result: result([1, 2, 3]), seconds: 1 })).toBe(1);
+      expect(runPython(lookup.python!, LOAD, [path]).trim()).toBe('1 3 float32 1.0 2.0 3.0');
+      await out.write({ file: 'b', result: result(null), seconds: 1 });
+      await out.write({ file: 'c', result: result([0.5, -0.25, 7]), seconds: 1 });
+      await out.close([], []);
+      expect(runPython(lookup.python!, LOAD, [path]).trim()).toBe('3 3 float32 1.0 2.0 3.0 nan nan nan 0.5 -0.25 7.0');
+      expect(indexPathFor(path)).toBe(join(dir, 'out.index.json'));
+
+      // the journal vouches for 2 rows: resume cuts the third and continues after the second
+      const resumed = new NpyRowsOutput(path, 3);
+      await resumed.open(true, 2);
+      await resumed.write({ file: 'd', result: result([9, 9, 9]), seconds: 1 });
+      await resumed.close([], []);
+      expect(runPython(lookup.python!, LOAD, [path]).trim()).toBe('3 3 float32 1.0 2.0 3.0 nan nan nan 9.0 9.0 9.0');
+
+      await writeFile(path, new Uint8Array(10));
+      await expect(new NpyRowsOutput(path, 3).open(true, 2)).rejects.toThrow(/progress journal says 2 rows were written but the file has only 10 bytes; start again with --overwrite/);
+    } finally {
+      await cleanup();
+    }
+  });
+});
