@@ -5,7 +5,7 @@
 import { SCALED_ACTIVATION_GAIN, type BlockSpec, type ConvSpec } from '@mule-ts/runtime';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { materialise, scaledGelu, squeezeExcite, wsConv, type BackboneGraphContext, type ScaleFolding } from './backbone-layers.js';
+import { hoistFrequencyStride, materialise, scaledGelu, squeezeExcite, wsConv, type BackboneGraphContext, type ScaleFolding } from './backbone-layers.js';
 import { OnnxGraphBuilder } from './onnx-graph-builder.js';
 
 const GAIN = 1.7015043497085571;
@@ -25,6 +25,7 @@ function makeContext(fold: ScaleFolding, tensors: Record<string, Float32Array> =
     source: 'test-checkpoint',
     keepWs,
     fold,
+    hoistStrides: true,
     activationGain: GAIN,
     alpha: 0.2,
   };
@@ -175,5 +176,32 @@ describe('weight-standardised conv', () => {
     const ctx = makeContext(FOLDINGS[0]!, { ...tensors, 'c.gain': Float32Array.of(1, 2, 3) });
     const x = ctx.b.input('x', [1, 4, 1, 3]);
     expect(() => wsConv(ctx, 'c', conv, { name: x, h: 1, w: 3, factors: [] })).toThrow(/test-checkpoint: tensor 'c\.gain' holds 3 values, expected shape \[2\]/);
+  });
+});
+
+describe('stride hoisting', () => {
+  const conv = (kernel: [number, number], strides: [number, number], groups = 1): ConvSpec => ({ inChannels: 8, outChannels: 8, kernel, strides, groups });
+
+  it("moves a (1,3) conv's frequency stride to the 1×1 conv before it", () => {
+    const convs = [conv([1, 1], [1, 1]), conv([1, 3], [2, 1], 2), conv([3, 1], [1, 1], 2), conv([1, 1], [1, 1])];
+    const hoisted = hoistFrequencyStride(convs);
+    expect(hoisted.map((c) => c.strides)).toEqual([
+      [2, 1],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(hoisted.map((c) => c.kernel)).toEqual(convs.map((c) => c.kernel));
+    expect(convs[1]!.strides).toEqual([2, 1]); // the spec is not mutated
+  });
+
+  it('leaves the convs alone when the strided conv has a kernel height > 1, the first is not 1×1, or nothing is strided', () => {
+    for (const convs of [
+      [conv([1, 1], [1, 1]), conv([3, 3], [2, 1])],
+      [conv([3, 1], [1, 1]), conv([1, 3], [2, 1])],
+      [conv([1, 1], [1, 1]), conv([1, 3], [1, 1])],
+    ]) {
+      expect(hoistFrequencyStride(convs)).toEqual(convs);
+    }
   });
 });

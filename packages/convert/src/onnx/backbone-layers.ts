@@ -10,6 +10,13 @@
  * - skip_gain·alpha and the squeeze-excite 2 become one factor on the sigmoid output (N×C×1×1),
  *   not three multiplies of the full activation.
  * With folding off, every factor is its own Mul, as in the Keras graph.
+ *
+ * Stride hoisting (on by default): in a transition block the (1,3) conv has a frequency stride s
+ * and a kernel height of 1, so it reads only the rows 0, s, 2s, ... of its input (TF 'same' pads
+ * nothing before when the kernel height is 1). The 1×1 conv and the GELU before it work row by row,
+ * so running that 1×1 conv with stride (s, 1) and the (1,3) conv with stride 1 is the same
+ * computation without the rows nobody reads: (s-1)/s of the 1×1 conv's work (the widest conv of
+ * the slow path: 4608 input channels in the last stage).
  */
 import { MuleError, type BlockSpec, type ConvSpec } from '@mule-ts/runtime';
 import type { OnnxGraphBuilder } from './onnx-graph-builder.js';
@@ -32,6 +39,8 @@ export interface BackboneGraphContext {
   /** Keep v and gain as initializers and standardise inside the graph. */
   keepWs: boolean;
   fold: ScaleFolding;
+  /** Move a transition block's frequency stride from its (1,3) conv to the 1×1 conv before it. */
+  hoistStrides: boolean;
   activationGain: number;
   alpha: number;
 }
@@ -204,11 +213,26 @@ export function nfBlock(ctx: BackboneGraphContext, prefix: string, block: BlockS
     skip = wsConv(ctx, `${prefix}.shortcut`, block.shortcut, pooled);
   }
   let h: PendingScale = activated;
-  block.convs.forEach((conv, k) => {
+  const convs = ctx.hoistStrides ? hoistFrequencyStride(block.convs) : block.convs;
+  convs.forEach((conv, k) => {
     const out = wsConv(ctx, `${prefix}.conv${k}`, conv, h);
     h = k < 3 ? b.scoped(`${prefix}.conv${k}`, () => scaledGelu(ctx, out)) : plain(out);
   });
   if (h.h !== skip.h || h.w !== skip.w) throw new Error(`internal: ${prefix}: residual ${h.h}×${h.w} vs skip ${skip.h}×${skip.w}`);
   const residual = squeezeExcite(ctx, prefix, block, h);
   return { ...skip, name: b.scoped(prefix, () => b.add(skip.name, residual.name)) };
+}
+
+/**
+ * The residual convs with the (1,3) conv's frequency stride moved to the 1×1 conv before it, when
+ * that is exact: the first conv is 1×1 with unit strides and the second has kernel height 1
+ * (see the header). Otherwise the convs unchanged.
+ */
+export function hoistFrequencyStride(convs: readonly ConvSpec[]): ConvSpec[] {
+  const [first, second, ...rest] = convs;
+  if (!first || !second) return [...convs];
+  const stride = second.strides[0];
+  const pointwise = first.kernel[0] === 1 && first.kernel[1] === 1 && first.strides[0] === 1 && first.strides[1] === 1;
+  if (stride === 1 || !pointwise || second.kernel[0] !== 1) return [...convs];
+  return [{ ...first, strides: [stride, 1] }, { ...second, strides: [1, second.strides[1]] }, ...rest];
 }

@@ -290,10 +290,15 @@ describe('buildBackboneOnnx on the small fixture', () => {
     }
   });
 
-  it('gives the same embedding with WS in the graph (keepWs) and with every fold off', async () => {
+  it('gives the same embedding with WS in the graph (keepWs), with every fold off and without stride hoisting', async () => {
     const x = testSlices(2, 3);
     const want = await runBackbone(baked, 2, x);
-    for (const options of [{ keepWs: true }, { fold: { activationScales: false, residualScales: false } }, { keepWs: true, fold: { activationScales: false } }]) {
+    for (const options of [
+      { keepWs: true },
+      { fold: { activationScales: false, residualScales: false } },
+      { keepWs: true, fold: { activationScales: false } },
+      { hoistStrides: false, fold: { activationScales: false, residualScales: false } },
+    ]) {
       const model = buildBackboneOnnxModel(spec, tensor, options);
       const session = await ort.InferenceSession.create(buildBackboneOnnx(spec, tensor, options));
       try {

@@ -20,6 +20,11 @@ export interface BackboneOnnxOptions {
   keepWs?: boolean;
   /** Which constant-factor folds to apply (default: all). Off reproduces the Keras graph's multiplies. */
   fold?: Partial<ScaleFolding>;
+  /**
+   * Run a transition block's frequency stride in its 1×1 conv instead of the (1,3) conv after it
+   * (default true): exact, and the rows the strided conv skips are never computed.
+   */
+  hoistStrides?: boolean;
   /** Names the checkpoint in error messages (default 'checkpoint'). */
   source?: string;
   producerVersion?: string;
@@ -56,6 +61,7 @@ export function buildBackboneOnnxModel(
     source: options.source ?? 'checkpoint',
     keepWs: options.keepWs ?? false,
     fold: { activationScales: options.fold?.activationScales ?? true, residualScales: options.fold?.residualScales ?? true },
+    hoistStrides: options.hoistStrides ?? true,
     activationGain: spec.activationGain,
     alpha: spec.alpha,
   };

@@ -3,6 +3,7 @@ export type { AttributeValue, AutoPad, AveragePoolOptions, ConvOptions, Dim, Enc
 export { decodeModelProto, encodeModelProto } from './onnx-proto.js';
 export type { ModelProto } from './onnx-proto.js';
 export { WS_EPSILON, standardiseConvKernel } from './weight-standardisation.js';
+export { hoistFrequencyStride } from './backbone-layers.js';
 export type { ScaleFolding } from './backbone-layers.js';
 export {
   BACKBONE_INPUT_NAME,
