@@ -1,15 +1,35 @@
 #!/usr/bin/env -S npx tsx --conditions=source
-// pnpm bench [convert] [--keras FILE] [--rounds N]: benchmarks printed side by side in one run.
-import { benchConvert, formatConvertBench } from '@mule-ts/bench';
+// pnpm bench [convert|runtime|embed] [--keras FILE] [--artifacts DIR] [--rounds N] [--threads N] [--spin]:
+// benchmarks printed side by side in one run.
+import { benchConvert, benchEmbed, benchRuntime, formatConvertBench, formatEmbedBench, formatRuntimeBench } from '@mule-ts/bench';
 import { argv, chalk } from 'zx';
 
 const which = argv._[0] ?? 'convert';
+const rounds = argv.rounds ? Number(argv.rounds) : undefined;
 const benches: Record<string, () => Promise<string>> = {
   convert: async () =>
     formatConvertBench(
       await benchConvert({
         keras: typeof argv.keras === 'string' ? argv.keras : undefined,
-        rounds: argv.rounds ? Number(argv.rounds) : undefined,
+        rounds,
+      }),
+    ),
+  runtime: async () =>
+    formatRuntimeBench(
+      await benchRuntime({
+        artifacts: typeof argv.artifacts === 'string' ? argv.artifacts : undefined,
+        rounds,
+        session: {
+          intraOpThreads: argv.threads ? Number(argv.threads) : undefined,
+          allowSpinning: argv.spin === true ? true : undefined,
+        },
+      }),
+    ),
+  embed: async () =>
+    formatEmbedBench(
+      await benchEmbed({
+        artifacts: typeof argv.artifacts === 'string' ? argv.artifacts : undefined,
+        rounds,
       }),
     ),
 };

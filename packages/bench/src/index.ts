@@ -1,2 +1,6 @@
 export * from './convert-bench.js';
+export * from './runtime-bench.js';
+export * from './backbone-flops.js';
+export * from './matmul-reference.js';
 export * from './measure.js';
+export * from './embed-bench.js';

@@ -12,6 +12,30 @@ export async function timeIt(fn: () => Promise<unknown>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/** Seconds per run: wall clock, and CPU time of the process (all its threads), run by run. */
+export interface RunTimes {
+  wall: number[];
+  cpu: number[];
+}
+
+export function emptyRunTimes(): RunTimes {
+  return { wall: [], cpu: [] };
+}
+
+/**
+ * Runs `fn` once and appends its wall and this process's CPU seconds to `into`. With no spinning
+ * threads the CPU time is the work done, which other processes on the same cores change much
+ * less than the wall time (cache and memory-bandwidth sharing still show).
+ */
+export async function timeRun(fn: () => Promise<unknown> | unknown, into: RunTimes): Promise<void> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  into.wall.push((performance.now() - t0) / 1000);
+  const c = process.cpuUsage(c0);
+  into.cpu.push((c.user + c.system) / 1e6);
+}
+
 export interface ChildResult<T> {
   result: T;
   /** Peak resident set size of the child, bytes. */

@@ -1,0 +1,163 @@
+/**
+ * `pnpm bench embed`: a 3-minute track end to end, stage by stage (ffmpeg decode, resample to
+ * 16 kHz, log-mel, slices, backbone), and catalogue throughput of `mule embed` (worker threads for
+ * decoding and the front-end, the backbone batched across files) in audio-hours per hour.
+ * Stage times are medians over interleaved rounds; the audio is generated with ffmpeg.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { convertKerasFile } from '@mule-ts/convert';
+import { writeKerasFixture } from '@mule-ts/keras-fixture';
+import {
+  MuleModel,
+  decodeWithFfmpeg,
+  defaultJobs,
+  extractSlices,
+  findFfmpeg,
+  ffmpegMissingError,
+  logMelSpectrogram,
+  parseEmbedArgs,
+  resampleTo16k,
+  runEmbedCommand,
+} from '@mule-ts/runtime';
+import { median } from './measure.js';
+
+const run = promisify(execFile);
+
+export interface EmbedBenchOptions {
+  /** Converted artifacts; default: a generated full-size fixture (random weights), converted. */
+  artifacts?: string;
+  /** Length of the end-to-end track (default 180 s). */
+  trackSeconds?: number;
+  /** Rounds of the stage timings (default 3). */
+  rounds?: number;
+  /** Files and seconds per file of the catalogue run (default 16 x 30 s). */
+  catalogueFiles?: number;
+  catalogueSeconds?: number;
+  /** Worker threads of the catalogue run (default: cores - 1). */
+  jobs?: number;
+  log?: (line: string) => void;
+}
+
+export interface StageTiming {
+  stage: string;
+  seconds: number[];
+}
+
+export interface EmbedBenchResult {
+  artifacts: string;
+  generated: boolean;
+  trackSeconds: number;
+  slices: number;
+  stages: StageTiming[];
+  catalogue: { files: number; audioSeconds: number; wallSeconds: number; jobs: number };
+  availableParallelism: number;
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
+  const t0 = performance.now();
+  const value = await fn();
+  return [value, (performance.now() - t0) / 1000];
+}
+
+/** A stereo mp3 of tones and noise (ffmpeg's aevalsrc computes in double, then LAME encodes). */
+async function makeTrack(ffmpeg: string, file: string, seconds: number, seed: number): Promise<void> {
+  const expr = `0.3*sin(2*PI*(${180 + seed * 17}+20*sin(2*PI*0.3*t))*t)+0.1*(2*random(0)-1)|0.25*sin(2*PI*${523 + seed * 11}*t)+0.1*(2*random(1)-1)`;
+  await run(ffmpeg, ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc=${expr}:s=44100:d=${seconds}`, '-c:a', 'libmp3lame', '-b:a', '192k', file]);
+}
+
+export async function benchEmbed(options: EmbedBenchOptions = {}): Promise<EmbedBenchResult> {
+  const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const ffmpeg = findFfmpeg();
+  if (!ffmpeg) throw ffmpegMissingError();
+  const trackSeconds = options.trackSeconds ?? 180;
+  const rounds = options.rounds ?? 3;
+  const catalogueFiles = options.catalogueFiles ?? 16;
+  const catalogueSeconds = options.catalogueSeconds ?? 30;
+  const jobs = options.jobs ?? defaultJobs();
+  const work = await mkdtemp(join(tmpdir(), 'mule-bench-embed-'));
+  try {
+    let artifacts = options.artifacts;
+    if (!artifacts) {
+      log('generating a full-size fixture (random weights) and converting it ...');
+      const keras = join(work, 'fixture-full-seed1.keras');
+      await writeKerasFixture({ size: 'full', seed: 1, out: keras });
+      artifacts = join(work, 'artifacts');
+      await convertKerasFile({ keras, outDir: artifacts });
+      await rm(keras);
+    }
+    const track = join(work, 'track.mp3');
+    await makeTrack(ffmpeg, track, trackSeconds, 0);
+    const loadBefore = loadavg();
+
+    const model = await MuleModel.load(artifacts);
+    const names = ['decode (ffmpeg, 44.1 kHz int16, summed)', 'resample 44.1 -> 16 kHz', 'log-mel', 'slices', 'backbone', 'end to end (embedFile)'];
+    const stages: StageTiming[] = names.map((stage) => ({ stage, seconds: [] }));
+    let sliceCount = 0;
+    try {
+      await model.embedFile(track); // warm-up
+      for (let r = 0; r < rounds; r++) {
+        const [decoded, tDecode] = await timed(() => decodeWithFfmpeg(track, { ffmpegPath: ffmpeg }));
+        const [wave, tResample] = await timed(() => resampleTo16k(decoded.samples, decoded.sampleRate));
+        const [mel, tMel] = await timed(() => logMelSpectrogram(wave, model.config.melFrontEnd));
+        const [slices, tSlices] = await timed(() => extractSlices(mel.data, mel.frames, { nMels: mel.nMels, params: model.config.slicing }));
+        const [, tBackbone] = await timed(() => model.embedPrepared([{ slices }]));
+        const [, tAll] = await timed(() => model.embedFile(track));
+        sliceCount = slices.widths.length;
+        [tDecode, tResample, tMel, tSlices, tBackbone, tAll].forEach((t, i) => stages[i]!.seconds.push(t));
+        log(`round ${r + 1}/${rounds}: end to end ${tAll.toFixed(2)} s for ${trackSeconds} s of audio`);
+      }
+    } finally {
+      await model.close(); // one full-size model in memory at a time: the catalogue run loads its own
+    }
+
+    const dir = join(work, 'catalogue');
+    await mkdir(dir);
+    for (let i = 0; i < catalogueFiles; i++) await makeTrack(ffmpeg, join(dir, `track-${String(i).padStart(3, '0')}.mp3`), catalogueSeconds, i + 1);
+    log(`catalogue: ${catalogueFiles} files x ${catalogueSeconds} s, ${jobs} worker thread(s) ...`);
+    const cmd = parseEmbedArgs([dir, '--model', artifacts, '--out', join(work, 'catalogue.npy'), '--progress', 'none', '--jobs', String(jobs)], jobs);
+    const summary = await runEmbedCommand(cmd, { write: () => true });
+    if (summary.exitCode !== 0) throw new Error(`the catalogue run failed: ${summary.failed.map((f) => f.error).join('; ')}`);
+
+    return {
+      artifacts,
+      generated: !options.artifacts,
+      trackSeconds,
+      slices: sliceCount,
+      stages,
+      catalogue: { files: catalogueFiles, audioSeconds: summary.audioSeconds, wallSeconds: summary.wallSeconds, jobs },
+      availableParallelism: availableParallelism(),
+      loadBefore,
+      loadAfter: loadavg(),
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export function formatEmbedBench(r: EmbedBenchResult): string {
+  const rows = r.stages.map((s) => {
+    const t = median(s.seconds);
+    return `| ${s.stage} | ${t.toFixed(3)} | ${(r.trackSeconds / t).toFixed(1)}x |`;
+  });
+  const c = r.catalogue;
+  const hoursPerHour = c.audioSeconds / c.wallSeconds;
+  return [
+    `## mule embed: ${r.trackSeconds} s stereo mp3 end to end (${r.slices} slices), median of ${r.stages[0]!.seconds.length} rounds`,
+    '',
+    '| stage | seconds | x real time |',
+    '|---|---:|---:|',
+    ...rows,
+    '',
+    `Catalogue: ${c.files} files, ${(c.audioSeconds / 3600).toFixed(3)} h of audio in ${c.wallSeconds.toFixed(1)} s (model load included), ` +
+      `${c.jobs} front-end worker(s): **${hoursPerHour.toFixed(1)} audio-hours per hour**.`,
+    '',
+    `Machine: ${r.availableParallelism} cores, load ${r.loadBefore.map((l) => l.toFixed(2)).join('/')} before, ${r.loadAfter.map((l) => l.toFixed(2)).join('/')} after. ` +
+      `Model: ${r.generated ? 'generated full-size fixture (random weights; same architecture and cost as MULE)' : r.artifacts}.`,
+  ].join('\n');
+}

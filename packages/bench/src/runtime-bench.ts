@@ -1,0 +1,266 @@
+/**
+ * `pnpm bench runtime`: backbone throughput in onnxruntime-node at batch 1, 8 and 32 next to the
+ * machine's float32 matmul rate (ORT MatMul and numpy, measured in the same rounds), the front-end's
+ * speed, and ORT's graph optimisation levels. Rounds are interleaved and medians reported, so a
+ * load change on a shared machine hits every row alike.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convertKerasFile } from '@mule-ts/convert';
+import { writeKerasFixture } from '@mule-ts/keras-fixture';
+import {
+  BACKBONE_FILE_NAME,
+  BackboneSession,
+  MODEL_CONFIG_FILE_NAME,
+  POINTWISE_CONV_CHANNEL_BATCH,
+  extractSlices,
+  logMelSpectrogram,
+  ortSessionOptions,
+  readModelConfig,
+  type BackboneSessionOptions,
+  type BackboneSessionSettings,
+  type GraphOptimizationLevel,
+} from '@mule-ts/runtime';
+import { backboneFlops, type FlopCount } from './backbone-flops.js';
+import { MATMUL_SIZE, OrtMatmul, findNumpyPython, matmulFlops, pseudoRandom, timeNumpyMatmul } from './matmul-reference.js';
+import { emptyRunTimes, median, timeRun, type RunTimes } from './measure.js';
+
+export interface RuntimeBenchOptions {
+  /** An artifact directory with backbone.onnx and config.json; default: convert a generated full-size fixture. */
+  artifacts?: string;
+  /** Interleaved rounds of the main table (default 5). */
+  rounds?: number;
+  /** Rounds of the optimisation-level comparison (default 3). */
+  levelRounds?: number;
+  session?: BackboneSessionOptions;
+  log?: (line: string) => void;
+}
+
+export interface RateRow {
+  label: string;
+  times: RunTimes;
+  /** Units of work per run (FLOPs or audio seconds). */
+  workPerRun: number;
+}
+
+export interface BackboneRow {
+  batch: number;
+  times: RunTimes;
+}
+
+export interface LevelRow {
+  level: GraphOptimizationLevel;
+  times: RunTimes;
+  sessionSeconds: number[];
+}
+
+export interface RuntimeBenchResult {
+  artifacts: string;
+  generated: boolean;
+  settings: BackboneSessionSettings;
+  availableParallelism: number;
+  loadBefore: number[];
+  loadAfter: number[];
+  flops: FlopCount;
+  ortMatmul: RateRow;
+  numpyMatmul: RateRow | null;
+  numpyNote: string;
+  backbone: BackboneRow[];
+  frontEnd: RateRow;
+  levels: LevelRow[];
+  rounds: number;
+  levelRounds: number;
+}
+
+export const BATCH_SIZES = [1, 8, 32] as const;
+export const LEVEL_BATCH = 8;
+export const OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
+/** The issue's yardstick: an ONNX exported from a PyTorch port of this backbone, batch 8, this machine. */
+export const PYTORCH_PORT_REFERENCE = { slicesPerSecond: 16.6, batch: 8 } as const;
+const FRONT_END_CLIP_SECONDS = 60;
+const SAMPLE_RATE = 16_000;
+
+/** A deterministic 60 s test clip: a few tones with vibrato plus noise, in upstream's amplitude range. */
+export function syntheticClip(seconds: number, sampleRate = SAMPLE_RATE): Float32Array {
+  const noise = pseudoRandom(seconds * sampleRate, 7);
+  const out = new Float32Array(seconds * sampleRate);
+  for (let i = 0; i < out.length; i++) {
+    const t = i / sampleRate;
+    const tone = Math.sin(2 * Math.PI * (220 + 30 * Math.sin(2 * Math.PI * 0.5 * t)) * t) + 0.5 * Math.sin(2 * Math.PI * 1375 * t);
+    out[i] = 0.1 * tone + 0.02 * noise[i]!;
+  }
+  return out;
+}
+
+/** A (batch, 96, 300) input: real standardised slices of the test clip, repeated as needed. */
+function backboneInput(clipSlices: Float32Array, sliceSize: number, batch: number): Float32Array {
+  const available = clipSlices.length / sliceSize;
+  const out = new Float32Array(batch * sliceSize);
+  for (let i = 0; i < batch; i++) out.set(clipSlices.subarray((i % available) * sliceSize, ((i % available) + 1) * sliceSize), i * sliceSize);
+  return out;
+}
+
+async function prepareArtifacts(options: RuntimeBenchOptions, work: string, log: (l: string) => void): Promise<string> {
+  if (options.artifacts) return options.artifacts;
+  const keras = join(work, 'fixture-full-seed1.keras');
+  log('generating a full-size fixture (random weights) and converting it ...');
+  await writeKerasFixture({ size: 'full', seed: 1, out: keras });
+  const dir = join(work, 'artifacts');
+  await convertKerasFile({ keras, outDir: dir });
+  await rm(keras);
+  return dir;
+}
+
+export async function benchRuntime(options: RuntimeBenchOptions = {}): Promise<RuntimeBenchResult> {
+  const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const rounds = options.rounds ?? 5;
+  const levelRounds = options.levelRounds ?? 3;
+  const work = await mkdtemp(join(tmpdir(), 'mule-bench-runtime-'));
+  try {
+    const artifacts = await prepareArtifacts(options, work, log);
+    const backboneFile = join(artifacts, BACKBONE_FILE_NAME);
+    const config = await readModelConfig(join(artifacts, MODEL_CONFIG_FILE_NAME));
+    const flops = backboneFlops(config.spec);
+    const [melBins, frames] = config.spec.inputShape;
+    const sliceSize = melBins * frames;
+
+    const clip = syntheticClip(FRONT_END_CLIP_SECONDS);
+    const frontEnd = () => {
+      const mel = logMelSpectrogram(clip);
+      return extractSlices(mel.data, mel.frames);
+    };
+    const clipSlices = frontEnd().data;
+    const inputs = new Map(BATCH_SIZES.map((n) => [n, backboneInput(clipSlices, sliceSize, n)]));
+
+    const loadBefore = loadavg();
+    const session = await BackboneSession.open(backboneFile, options.session);
+    const matmul = await OrtMatmul.open(ortSessionOptions(options.session), MATMUL_SIZE);
+    const python = findNumpyPython();
+    const numpyNote = python ? `${python}, ${session.settings.intraOpThreads} BLAS threads` : 'no python3 with numpy (set MULE_PYTHON)';
+    for (const n of BATCH_SIZES) await session.run(inputs.get(n)!, n, frames); // warm-up
+
+    const ortTimes = emptyRunTimes();
+    const numpyTimes = emptyRunTimes();
+    const frontEndTimes = emptyRunTimes();
+    const backboneTimes = new Map<number, RunTimes>(BATCH_SIZES.map((n) => [n, emptyRunTimes()]));
+    for (let r = 0; r < rounds; r++) {
+      for (let k = 0; k < 3; k++) await timeRun(() => matmul.run(), ortTimes);
+      if (python) {
+        const t = await timeNumpyMatmul(python, session.settings.intraOpThreads, 3);
+        numpyTimes.wall.push(...t.wall);
+        numpyTimes.cpu.push(...t.cpu);
+      }
+      for (const n of BATCH_SIZES) {
+        const repeats = Math.max(1, Math.round(8 / n));
+        for (let k = 0; k < repeats; k++) await timeRun(() => session.run(inputs.get(n)!, n, frames), backboneTimes.get(n)!);
+      }
+      await timeRun(frontEnd, frontEndTimes);
+      const b8 = median(backboneTimes.get(8)?.wall ?? [NaN]);
+      log(`round ${r + 1}/${rounds}: ORT matmul ${(matmulFlops(MATMUL_SIZE) / median(ortTimes.wall) / 1e9).toFixed(0)} GFLOP/s, batch 8 ${(8 / b8).toFixed(2)} slices/s (running medians)`);
+    }
+    await matmul.release();
+    const settings = session.settings;
+    await session.release();
+
+    // One session open at a time (each holds the full weights): open, warm up, time, release.
+    const levels: LevelRow[] = OPTIMIZATION_LEVELS.map((level) => ({ level, times: emptyRunTimes(), sessionSeconds: [] }));
+    for (let r = 0; r < levelRounds; r++) {
+      for (const row of levels) {
+        const t0 = performance.now();
+        const s = await BackboneSession.open(backboneFile, { ...options.session, graphOptimizationLevel: row.level });
+        row.sessionSeconds.push((performance.now() - t0) / 1000);
+        await s.run(inputs.get(LEVEL_BATCH)!, LEVEL_BATCH, frames);
+        for (let k = 0; k < 2; k++) await timeRun(() => s.run(inputs.get(LEVEL_BATCH)!, LEVEL_BATCH, frames), row.times);
+        await s.release();
+      }
+      log(`optimisation levels round ${r + 1}/${levelRounds} done`);
+    }
+
+    return {
+      artifacts,
+      generated: !options.artifacts,
+      settings,
+      availableParallelism: availableParallelism(),
+      loadBefore,
+      loadAfter: loadavg(),
+      flops,
+      ortMatmul: { label: `ORT MatMul ${MATMUL_SIZE}x${MATMUL_SIZE}`, times: ortTimes, workPerRun: matmulFlops(MATMUL_SIZE) },
+      numpyMatmul: python ? { label: `numpy a @ b ${MATMUL_SIZE}x${MATMUL_SIZE}`, times: numpyTimes, workPerRun: matmulFlops(MATMUL_SIZE) } : null,
+      numpyNote,
+      backbone: BATCH_SIZES.map((batch) => ({ batch, times: backboneTimes.get(batch)! })),
+      frontEnd: { label: `log-mel + slices, ${FRONT_END_CLIP_SECONDS} s clip`, times: frontEndTimes, workPerRun: FRONT_END_CLIP_SECONDS },
+      levels,
+      rounds,
+      levelRounds,
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+const rate = (work: number, seconds: number[]) => work / median(seconds);
+const best = (work: number, seconds: number[]) => work / Math.min(...seconds);
+const gf = (flops: number) => `${(flops / 1e9).toFixed(1)}`;
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+const pad = (s: string, n: number) => s.padEnd(n);
+const lpad = (s: string, n: number) => s.padStart(n);
+
+/** Median, best and per-CPU-second rates of one row, in units of work per second. */
+function rates(work: number, t: RunTimes) {
+  return { median: rate(work, t.wall), best: best(work, t.wall), perCpuSecond: rate(work, t.cpu) };
+}
+
+export function formatRuntimeBench(r: RuntimeBenchResult): string {
+  const s = r.settings;
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
+  const ortPeak = rates(r.ortMatmul.workPerRun, r.ortMatmul.times);
+  const numpyPeak = r.numpyMatmul ? rates(r.numpyMatmul.workPerRun, r.numpyMatmul.times) : null;
+  const bestPeak = Math.max(ortPeak.best, numpyPeak?.best ?? 0);
+  const lines = [
+    `runtime benchmark: ${r.artifacts}${r.generated ? ' (generated full-size fixture, random weights)' : ''}`,
+    `  machine      os.availableParallelism() = ${r.availableParallelism}; load average (1/5/15 min) ${load(r.loadBefore)} before, ${load(r.loadAfter)} after`,
+    `  ORT session  intra-op ${s.intraOpThreads} threads, inter-op ${s.interOpThreads}, spinning ${s.allowSpinning ? 'on' : 'off'}, graph optimisation '${s.graphOptimizationLevel}', sequential, CPU EP, MLAS 1x1-conv channel batch ${POINTWISE_CONV_CHANNEL_BATCH}`,
+    `  work         ${(r.flops.flops / 1e9).toFixed(2)} GFLOP per 96x300 slice (${r.flops.flops.toLocaleString('en-US')}: 2·MACs of every conv and dense, counted from the spec; ${gf(r.flops.groupedFlops)} in grouped convs);`,
+    `               GFLOP/s below use this count; the exported graph executes ${(r.flops.executedFlops / 1e9).toFixed(2)} (stride hoisting skips rows never read)`,
+    `  medians of ${r.rounds} interleaved rounds; 'best' is the fastest single run; 'per CPU-s' divides by the CPU time of the`,
+    `  process (all its threads): with spinning off it moves much less than wall time when other processes load the cores`,
+    '',
+    `  float32 matmul ${pad('', 26)}${lpad('median', 9)}${lpad('best', 9)}${lpad('per CPU-s', 11)}`,
+    `  ${pad(`${r.ortMatmul.label} (same settings)`, 40)}${lpad(gf(ortPeak.median), 9)}${lpad(gf(ortPeak.best), 9)}${lpad(gf(ortPeak.perCpuSecond), 11)}  GFLOP/s`,
+    numpyPeak && r.numpyMatmul
+      ? `  ${pad(r.numpyMatmul.label, 40)}${lpad(gf(numpyPeak.median), 9)}${lpad(gf(numpyPeak.best), 9)}${lpad(gf(numpyPeak.perCpuSecond), 11)}  GFLOP/s  (${r.numpyNote})`
+      : `  numpy a @ b: skipped (${r.numpyNote})`,
+    '',
+    `  ${pad('backbone', 10)}${lpad('slices/s', 9)}${lpad('GFLOP/s', 9)}${lpad('% ORT mm', 10)}${numpyPeak ? lpad('% numpy', 9) : ''}` +
+      `${lpad('best sl/s', 11)}${lpad('best GF/s', 11)}${lpad('% best mm', 11)}${lpad('GF/CPU-s', 10)}${lpad('% ORT mm', 10)}${numpyPeak ? lpad('% numpy', 9) : ''}`,
+  ];
+  for (const row of r.backbone) {
+    const b = rates(row.batch * r.flops.flops, row.times);
+    lines.push(
+      `  ${pad(`batch ${row.batch}`, 10)}${lpad((b.median / r.flops.flops).toFixed(2), 9)}${lpad(gf(b.median), 9)}${lpad(pct(b.median / ortPeak.median), 10)}` +
+        `${numpyPeak ? lpad(pct(b.median / numpyPeak.median), 9) : ''}${lpad((b.best / r.flops.flops).toFixed(2), 11)}${lpad(gf(b.best), 11)}${lpad(pct(b.best / bestPeak), 11)}` +
+        `${lpad(gf(b.perCpuSecond), 10)}${lpad(pct(b.perCpuSecond / ortPeak.perCpuSecond), 10)}${numpyPeak ? lpad(pct(b.perCpuSecond / numpyPeak.perCpuSecond), 9) : ''}`,
+    );
+  }
+  const b8 = r.backbone.find((row) => row.batch === PYTORCH_PORT_REFERENCE.batch);
+  if (b8) {
+    const ratio = rate(b8.batch, b8.times.wall) / PYTORCH_PORT_REFERENCE.slicesPerSecond;
+    lines.push(
+      `  (issue #3: a PyTorch-port ONNX runs ${PYTORCH_PORT_REFERENCE.slicesPerSecond} slices/s at batch ${PYTORCH_PORT_REFERENCE.batch} on this machine, quiet; batch 8 here: ${ratio.toFixed(2)}x that at this load)`,
+    );
+  }
+  const fe = rates(r.frontEnd.workPerRun, r.frontEnd.times);
+  lines.push('', `  front-end    ${fe.median.toFixed(0)} audio-seconds/s (${r.frontEnd.label}; best ${fe.best.toFixed(0)}, ${fe.perCpuSecond.toFixed(0)} per CPU-s)`);
+  const all = r.levels.find((l) => l.level === 'all');
+  const allRates = all ? rates(LEVEL_BATCH, all.times) : null;
+  lines.push('', `  graph optimisation level, batch ${LEVEL_BATCH} (2 runs in each of ${r.levelRounds} rounds, one session open at a time)`);
+  for (const row of r.levels) {
+    const l = rates(LEVEL_BATCH, row.times);
+    lines.push(
+      `  ${pad(row.level, 10)}${lpad(l.median.toFixed(2), 7)} slices/s${lpad(gf(l.median * r.flops.flops), 7)} GFLOP/s${lpad((l.median / (allRates?.median ?? NaN)).toFixed(2), 6)}x 'all'` +
+        `   per CPU-s ${lpad((l.perCpuSecond / (allRates?.perCpuSecond ?? NaN)).toFixed(2), 5)}x 'all'   session create ${median(row.sessionSeconds).toFixed(2)} s`,
+    );
+  }
+  return lines.join('\n');
+}
