@@ -1,18 +1,125 @@
 #!/usr/bin/env -S npx tsx --conditions=source
-// pnpm gate: the release gate. Today: typecheck, lint, tests, then full-size fixture -> convert.
-// Parity (verify --onnx), pack checks and changeset status join with issue #4.
-import { mkdtemp, rm } from 'node:fs/promises';
+// pnpm gate: the release gate. typecheck, lint, tests, full-size fixture -> convert -> verify --onnx,
+// build, pack + check each published package (own rules, publint, are-the-types-wrong), install the
+// tarballs in a fresh npm project, changeset status. Stops at the first failing step.
+import { rmSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { $, chalk } from 'zx';
+import { packedPackageProblems, readPackedPackage, readWorkspacePackages, renderGateSummary, runGate, type GateStep } from '@mule-ts/verify';
 
+const root = resolve(import.meta.dirname, '..');
 $.verbose = true;
+$.cwd = root;
+
+/** Files a published package must ship besides its export targets and LICENSE. */
+const REQUIRED_FILES: Record<string, string[]> = {
+  '@mule-ts/verify': ['python/mule_reference/__main__.py', 'python/upstream_dump.py', 'README.md'],
+};
+/** What the consumer check installs from the tarballs and imports with plain Node. */
+const CONSUMER_PACKAGES = ['@mule-ts/runtime', '@mule-ts/convert'];
+const TEST_SUMMARY = /^tests: \d+ passed, \d+ failed, \d+ skipped$/m;
+
 const work = await mkdtemp(join(tmpdir(), 'mule-gate-'));
+process.once('SIGINT', () => {
+  rmSync(work, { recursive: true, force: true });
+  process.exit(130);
+});
+const model = join(work, 'model', 'fixture-full-seed1.keras');
+const artifacts = join(work, 'model', 'artifacts');
+const packs = join(work, 'packs');
+const tarballs = new Map<string, string>();
+let testSummary: string | undefined;
+
+const workspace = await readWorkspacePackages(root);
+const published = workspace.filter((p) => !p.private);
+const privatePackages = workspace.filter((p) => p.private).map((p) => p.name);
+
+function packStep(name: string, dir: string): GateStep {
+  return {
+    name: `pack ${name}`,
+    run: async () => {
+      await mkdir(packs, { recursive: true });
+      const packed = await $({ cwd: dir, verbose: false })`pnpm pack --json --pack-destination ${packs}`;
+      const tarball = (JSON.parse(packed.stdout) as { filename: string }).filename;
+      tarballs.set(name, tarball);
+      const unpacked = join(work, 'unpacked', name.replace(/[@/]/g, '_'));
+      await mkdir(unpacked, { recursive: true });
+      await $`tar -xzf ${tarball} -C ${unpacked}`;
+      const { manifest, files } = await readPackedPackage(join(unpacked, 'package'));
+      console.log(`${tarball}: ${files.length} files`);
+      const developmentExports = (JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { exports?: unknown }).exports;
+      const problems = packedPackageProblems(manifest, files, { privatePackages, requiredFiles: REQUIRED_FILES[name] ?? [], developmentExports });
+      for (const problem of problems) console.error(chalk.red(`  ${name}: ${problem}`));
+      if (problems.length > 0) throw new Error(`${name}: ${problems.length} problem(s) in the packed package (listed above)`);
+      await $`pnpm -s exec publint ${join(unpacked, 'package')} --pack false --strict`;
+      await $`pnpm -s exec attw ${tarball} --profile esm-only`;
+    },
+  };
+}
+
+const steps: GateStep[] = [
+  { name: 'typecheck', run: () => $`pnpm -s turbo run typecheck typecheck:scripts --output-logs=errors-only` },
+  { name: 'lint', run: () => $`pnpm -s turbo run lint lint:scripts --output-logs=errors-only` },
+  {
+    name: 'test',
+    run: async () => {
+      const out = await $`pnpm test`.nothrow();
+      testSummary = TEST_SUMMARY.exec(out.stdout)?.[0];
+      if (out.exitCode !== 0) throw new Error(`pnpm test exited with code ${out.exitCode}`);
+      if (!testSummary) throw new Error("pnpm test printed no 'tests: N passed, N failed, N skipped' line");
+    },
+  },
+  {
+    name: 'fixture (full, seed 1)',
+    run: async () => {
+      await mkdir(dirname(model), { recursive: true });
+      await $`pnpm -s fixture --size full --seed 1 --out ${model}`;
+    },
+  },
+  { name: 'convert', run: () => $`pnpm -s convert --keras ${model} --out ${artifacts}` },
+  {
+    name: 'verify --onnx',
+    run: async () => {
+      await $`pnpm -s verify --onnx --keras ${model} --artifacts ${artifacts}`;
+      // GitHub Actions shows this file on the run's page.
+      const summary = process.env.GITHUB_STEP_SUMMARY;
+      if (summary) await appendFile(summary, await readFile(join(artifacts, 'parity.md'), 'utf8'));
+      await rm(join(work, 'model'), { recursive: true, force: true });
+    },
+  },
+  { name: 'build', run: () => $`pnpm -s turbo run build --output-logs=errors-only` },
+  ...published.map((p) => packStep(p.name, p.dir)),
+  {
+    name: 'install tarballs with npm',
+    run: async () => {
+      const consumer = join(work, 'consumer');
+      await mkdir(consumer);
+      await $({ cwd: consumer, verbose: false })`npm init -y`;
+      await $({ cwd: consumer, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } })`npm install --no-audit --no-fund --prefer-offline ${CONSUMER_PACKAGES.map((n) => tarballs.get(n)!)}`;
+      for (const name of CONSUMER_PACKAGES) {
+        const script = `import(${JSON.stringify(name)}).then((m) => console.log(JSON.stringify(Object.keys(m).sort())))`;
+        const installed = JSON.parse((await $({ cwd: consumer, verbose: false })`node --input-type=module -e ${script}`).stdout) as string[];
+        const fromSource = Object.keys((await import(name)) as object).sort();
+        console.log(`${name}: ${installed.length} exports from the installed tarball`);
+        const missing = fromSource.filter((k) => !installed.includes(k));
+        if (missing.length > 0) throw new Error(`${name}: the installed tarball lacks exports the source has: ${missing.join(', ')}`);
+      }
+    },
+  },
+  { name: 'changeset status', run: () => $`pnpm -s changeset status` },
+];
+
+let passed = false;
 try {
-  await $`pnpm -s test`;
-  await $`tsx --conditions=source scripts/fixture.ts --size full --seed 1 --out ${join(work, 'model.keras')}`;
-  await $`tsx --conditions=source scripts/convert.ts --keras ${join(work, 'model.keras')} --out ${join(work, 'artifacts')}`;
-  console.log(chalk.green('gate passed (verify --onnx is not part of it yet: issue #4)'));
+  const result = await runGate(steps);
+  passed = result.passed;
+  console.log(`\n${renderGateSummary(result)}`);
 } finally {
   await rm(work, { recursive: true, force: true });
 }
+console.log(passed ? chalk.green('GATE PASSED') : chalk.red('GATE FAILED'));
+// CI reads the test count from the last line.
+if (testSummary) console.log(testSummary);
+process.exitCode = passed ? 0 : 1;
