@@ -2,7 +2,21 @@
  * Deliberately wrong runtimes for the sabotage tests: each differs from the real one in exactly
  * one documented way, so verify must fail at the stage that has the fault.
  */
-import { extractSlices, melFilterbank, MULE_MEL_FRONT_END, MULE_SLICING, reflectIndex, type LogMelSpectrogram } from '@mule-ts/runtime';
+import {
+  extractSlices,
+  fixLength,
+  KAISER_BEST,
+  kaiserSincHalfWindow,
+  librosaResampledLength,
+  melFilterbank,
+  MULE_MEL_FRONT_END,
+  MULE_SAMPLE_RATE,
+  MULE_SLICING,
+  reflectIndex,
+  resampleWithFilter,
+  type KaiserSincFilter,
+  type LogMelSpectrogram,
+} from '@mule-ts/runtime';
 import { RUNTIME_PIPELINE, type CandidatePipeline } from '../parity/index.js';
 
 /**
@@ -52,4 +66,21 @@ export const NO_CHUNK_QUIRK_PIPELINE: CandidatePipeline = {
   ...RUNTIME_PIPELINE,
   description: 'SABOTAGED: slicer without the 8000-frame chunk quirk',
   extractSlices: (mel) => extractSlices(mel.data, mel.frames, { nMels: mel.nMels, params: { ...MULE_SLICING, chunkFrames: Number.MAX_SAFE_INTEGER } }),
+};
+
+/** kaiser_best's table rebuilt with rolloff 0.85 (the cut-off of resampy's kaiser_fast) instead of 0.9173. */
+const LOW_ROLLOFF = 0.85;
+let lowRolloffFilter: KaiserSincFilter | null = null;
+
+/** resampleTo16k with the low-rolloff table; same lengths (fix_length), so only the values are wrong. */
+export function lowRolloffResampleTo16k(samples: Float32Array, sampleRate: number): Float32Array {
+  lowRolloffFilter ??= { halfWindow: kaiserSincHalfWindow({ ...KAISER_BEST, rolloff: LOW_ROLLOFF }), precision: KAISER_BEST.precision, rolloff: LOW_ROLLOFF };
+  const y = resampleWithFilter(samples, sampleRate, MULE_SAMPLE_RATE, lowRolloffFilter);
+  return fixLength(y, librosaResampledLength(samples.length, sampleRate, MULE_SAMPLE_RATE));
+}
+
+export const LOW_ROLLOFF_RESAMPLER_PIPELINE: CandidatePipeline = {
+  ...RUNTIME_PIPELINE,
+  description: `SABOTAGED: resampler filter with rolloff ${LOW_ROLLOFF} instead of kaiser_best's ${KAISER_BEST.rolloff}`,
+  resampleTo16k: lowRolloffResampleTo16k,
 };

@@ -12,16 +12,7 @@ import { parseArgs } from 'node:util';
 import { convertKerasFile, type ConvertPhase } from '@mule-ts/convert';
 import { isMuleError, MANIFEST_FILE_NAME } from '@mule-ts/runtime';
 import { resolveThresholds } from '../compare/index.js';
-import {
-  generateTestSignal,
-  readParityAudio,
-  runParity,
-  TEST_SIGNAL_DEFAULTS,
-  upstreamMono,
-  type CandidatePipeline,
-  type ParityAudio,
-  type ParityResult,
-} from '../parity/index.js';
+import { readParityAudio, runParity, testSignalAudio, type CandidatePipeline, type ParityResult } from '../parity/index.js';
 import { recordParityInManifest, renderParityTable, writeParityReport } from '../report/index.js';
 import { createReferenceRunner, ReferencePythonNotFoundError, RUNNER_NAMES, type ReferenceRunner, type RunnerName } from '../runners/index.js';
 import { formatMargin } from '../report/format.js';
@@ -31,8 +22,9 @@ export const VERIFY_USAGE = `Usage:
               [--runner python|uv|pyodide] [--thresholds FILE.json] [--out DIR]
 
   Compares the mule-ts runtime with the independent Python reference, stage by stage:
-  mel and slices always; with --onnx also backbone (backbone.onnx fed the reference's slices),
-  timeline and clip embedding (end to end). Exit 1 if any requested stage fails or does not run.
+  waveform (the decoded audio resampled to 16 kHz), mel and slices always; with --onnx also
+  backbone (backbone.onnx fed the reference's slices), timeline and clip embedding (end to end).
+  Exit 1 if any requested stage fails or does not run.
 
   --onnx              also verify the stages that run backbone.onnx (needs --keras for the reference)
   --keras FILE        the Keras model the reference evaluates; converted into artifacts/verify/
@@ -40,10 +32,11 @@ export const VERIFY_USAGE = `Usage:
   --artifacts DIR     converted artifacts to verify (manifest.json gets the result)
                       with neither: --onnx generates the full-size fixture (seed 1) and converts it;
                       without --onnx no model is needed
-  --audio FILE        16 kHz .wav (16-bit PCM) or 1-D .npy waveform (default: a generated
-                      music-like test signal, 7 s, seed 1)
+  --audio FILE        any audio ffmpeg decodes (to 44.1 kHz; without ffmpeg, .wav only, at
+                      its own rate), or a 1-D .npy mono waveform taken as 44.1 kHz (default:
+                      a generated music-like test signal, 7 s stereo 16-bit 44.1 kHz, seed 1)
   --runner NAME       python (default: MULE_PYTHON, else uv, else a python3 with numpy+h5py),
-                      uv, or pyodide (mel and slices only)
+                      uv, or pyodide (resample, mel and slices only; resample is slow there)
   --thresholds FILE   JSON {"stage": {"minCosine": x, "maxAbs": y}} overriding the defaults
   --out DIR           where parity.json and parity.md go (default: the artifacts directory,
                       else artifacts/verify)
@@ -124,18 +117,6 @@ async function loadThresholds(file: string | undefined) {
   }
 }
 
-async function loadAudio(file: string | undefined): Promise<ParityAudio> {
-  if (file) return readParityAudio(file);
-  const { seconds, sampleRate, seed } = TEST_SIGNAL_DEFAULTS;
-  return {
-    waveform: upstreamMono(generateTestSignal()),
-    description:
-      `generated test signal (chords, percussion, noise; seed ${seed}): ${seconds} s stereo 16-bit PCM made directly at ${sampleRate / 1000} kHz ` +
-      '(44.1 kHz + resampling waits for issue #5), int16 / 2^16 with channels summed as upstream',
-    source: 'generated',
-  };
-}
-
 export async function runVerifyCli(args: string[], options: VerifyCliOptions = {}): Promise<number> {
   const io = options.io ?? { stdout: process.stdout, stderr: process.stderr };
   const started = performance.now();
@@ -155,7 +136,7 @@ export async function runVerifyCli(args: string[], options: VerifyCliOptions = {
     if (parsed.onnx && !parsed.keras && !parsed.artifacts && !options.writeDefaultKeras) {
       throw new UsageError('--onnx needs --keras FILE (or --artifacts DIR with --keras)');
     }
-    const audio = await loadAudio(parsed.audio);
+    const audio = parsed.audio ? await readParityAudio(resolve(cwd, parsed.audio)) : testSignalAudio();
     say(`audio: ${audio.description}`);
 
     let keras = parsed.keras ? resolve(cwd, parsed.keras) : undefined;

@@ -21,7 +21,9 @@ export interface StageThreshold {
  * relative perturbation of a conv kernel on the main path moves the output by ~1e-4 relative.
  */
 export const DEFAULT_THRESHOLDS: Readonly<Record<ParityStage, Readonly<StageThreshold>>> = {
-  waveform: { minCosine: 0.9999999, maxAbs: 1e-6 },
+  // float32 resampling (what upstream and the runtime run) vs the float64 reference: the rounding
+  // gap is ~9.4e-7 of the signal's peak (measured from peak 0.5 to 1.9), hence the relative bound.
+  waveform: { minCosine: 0.9999999, maxAbs: 4e-6, maxRel: 2e-6 },
   mel: { minCosine: 0.999999, maxAbs: 5e-4 },
   slices: { minCosine: 0.999999, maxAbs: 1e-5 },
   backbone: { minCosine: 0.9999999, maxAbs: 1e-3, maxRel: 1e-5 },

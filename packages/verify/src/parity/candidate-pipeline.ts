@@ -1,8 +1,8 @@
 /**
  * What verify checks: the mule-ts runtime, behind a small interface so tests can substitute a
- * deliberately broken front-end (sabotage tests) without touching the runtime.
+ * deliberately broken resampler or front-end (sabotage tests) without touching the runtime.
  */
-import { extractSlices, logMelSpectrogram, MuleModel, type LogMelSpectrogram, type MelSlices } from '@mule-ts/runtime';
+import { extractSlices, logMelSpectrogram, MuleModel, resampleTo16k, type LogMelSpectrogram, type MelSlices } from '@mule-ts/runtime';
 
 export interface CandidateEmbedding {
   /** (sliceCount, embeddingDim) row-major. */
@@ -26,13 +26,16 @@ export interface CandidateModel {
 export interface CandidatePipeline {
   /** One line for the report. */
   description: string;
+  /** Decoded mono audio at `sampleRate` -> 16 kHz, in the input's float32 arithmetic as the runtime runs it. */
+  resampleTo16k(samples: Float32Array, sampleRate: number): Float32Array;
   logMel(waveform: Float32Array): LogMelSpectrogram;
   extractSlices(mel: LogMelSpectrogram): MelSlices;
   loadModel(artifactsDir: string): Promise<CandidateModel>;
 }
 
 export const RUNTIME_PIPELINE: CandidatePipeline = {
-  description: '@mule-ts/runtime (logMelSpectrogram, extractSlices, MuleModel over backbone.onnx)',
+  description: '@mule-ts/runtime (resampleTo16k, logMelSpectrogram, extractSlices, MuleModel over backbone.onnx)',
+  resampleTo16k: (samples, sampleRate) => resampleTo16k(samples, sampleRate),
   logMel: (waveform) => logMelSpectrogram(waveform),
   extractSlices: (mel) => extractSlices(mel.data, mel.frames, { nMels: mel.nMels }),
   async loadModel(artifactsDir) {

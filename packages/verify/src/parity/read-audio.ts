@@ -1,69 +1,80 @@
 /**
- * Audio the user passes to `--audio`. Until the runtime decodes and resamples (issue #5), only
- * 16 kHz input is accepted: a 16-bit PCM WAV (upstream amplitude convention applied) or a 1-D
- * float `.npy` waveform taken as is (already 16 kHz mono in the upstream convention).
+ * The audio both sides of the verification start from: a mono signal in upstream's amplitude
+ * convention (int16 / 2^16, channels summed) at its decoded rate, 44.1 kHz for the generated test
+ * signal and for anything ffmpeg decodes. The waveform stage resamples it to 16 kHz on both sides.
+ *
+ * Decoding itself is not compared: a reference would run the same ffmpeg (upstream decodes with
+ * ffmpeg too), so a comparison would measure ffmpeg against itself. The runtime's `loadAudio`
+ * decodes, and its decoded signal is the shared input.
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { loadAudio, type AudioDecoder } from '@mule-ts/runtime';
 import { decodeNpy, toNumbers } from '../npy/index.js';
-import { upstreamMono, type PcmAudio } from './test-signal.js';
-
-export const PARITY_SAMPLE_RATE = 16_000;
+import { generateTestSignal, TEST_SIGNAL_DEFAULTS, upstreamMono, type TestSignalOptions } from './test-signal.js';
 
 export interface ParityAudio {
-  /** 16 kHz mono, upstream amplitude convention. */
-  waveform: Float32Array;
+  /** Mono, upstream amplitude convention, at `sampleRate`: the shared input of both sides. */
+  samples: Float32Array;
+  sampleRate: number;
   /** What it is, for the report. */
   description: string;
   source: string;
+  /** For the report's notes (e.g. that decoding is not compared). */
+  notes: string[];
 }
 
-/** Parses a RIFF/WAVE file of 16-bit PCM. */
-export function parsePcm16Wav(bytes: Uint8Array, source: string): PcmAudio {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const text = (at: number): string => String.fromCharCode(...bytes.subarray(at, at + 4));
-  if (bytes.length < 12 || text(0) !== 'RIFF' || text(8) !== 'WAVE') throw new Error(`${source}: not a RIFF/WAVE file`);
-  let format: { channels: number; sampleRate: number; bits: number; tag: number } | null = null;
-  for (let at = 12; at + 8 <= bytes.length; ) {
-    const id = text(at);
-    const size = view.getUint32(at + 4, true);
-    const body = at + 8;
-    if (id === 'fmt ') {
-      format = { tag: view.getUint16(body, true), channels: view.getUint16(body + 2, true), sampleRate: view.getUint32(body + 4, true), bits: view.getUint16(body + 14, true) };
-    } else if (id === 'data') {
-      if (!format) throw new Error(`${source}: data chunk before the fmt chunk`);
-      if ((format.tag !== 1 && format.tag !== 0xfffe) || format.bits !== 16 || format.channels < 1) {
-        throw new Error(`${source}: only 16-bit PCM WAV is read here (found format ${format.tag}, ${format.bits} bits); other formats wait for the runtime decoder (issue #5)`);
-      }
-      const frames = Math.floor(Math.min(size, bytes.length - body) / (2 * format.channels));
-      const channels = Array.from({ length: format.channels }, () => new Int16Array(frames));
-      for (let i = 0; i < frames; i++) {
-        for (let c = 0; c < format.channels; c++) channels[c]![i] = view.getInt16(body + 2 * (i * format.channels + c), true);
-      }
-      return { sampleRate: format.sampleRate, channels };
-    }
-    at = body + size + (size % 2);
-  }
-  throw new Error(`${source}: no data chunk`);
+export const DECODING_NOT_COMPARED =
+  'Decoding is not compared: the runtime decodes with ffmpeg as upstream does, and a reference would run the same ffmpeg, ' +
+  "measuring ffmpeg against itself; the runtime's decoded signal is the shared input of the waveform stage.";
+
+/** Rate assumed for a `.npy` waveform: what ffmpeg decodes to for upstream. */
+export const NPY_WAVEFORM_RATE = 44_100;
+
+/** The generated music-like test signal (default 7 s stereo 16-bit at 44.1 kHz), made mono as upstream does. */
+export function testSignalAudio(options: TestSignalOptions = {}): ParityAudio {
+  const { seconds, sampleRate, seed } = { ...TEST_SIGNAL_DEFAULTS, ...options };
+  const samples = upstreamMono(generateTestSignal({ seconds, sampleRate, seed }));
+  return {
+    samples,
+    sampleRate,
+    description:
+      `generated test signal (chords, percussion, noise; seed ${seed}): ${seconds} s stereo 16-bit PCM at ${sampleRate / 1000} kHz, ` +
+      'int16 / 2^16 with channels summed as upstream',
+    source: 'generated',
+    notes: [],
+  };
 }
 
-export async function readParityAudio(file: string): Promise<ParityAudio> {
-  const bytes = await readFile(file);
-  const ext = extname(file).toLowerCase();
-  if (ext === '.npy') {
-    const array = decodeNpy(bytes, file);
+/**
+ * `--audio FILE`: a 1-D float32/float64 `.npy` is taken as a 44.1 kHz mono waveform in upstream's
+ * convention; anything else is decoded by the runtime's `loadAudio` (ffmpeg, or the built-in WAV
+ * reader for WAV files when ffmpeg is absent; that reader keeps the file's own rate).
+ */
+export async function readParityAudio(file: string, decoder: AudioDecoder = 'auto'): Promise<ParityAudio> {
+  if (extname(file).toLowerCase() === '.npy') {
+    const array = decodeNpy(await readFile(file), file);
     if (array.shape.length !== 1 || array.shape[0] === 0 || !(array.data instanceof Float32Array || array.data instanceof Float64Array)) {
-      throw new Error(`${file}: want a non-empty 1-D float32/float64 16 kHz waveform, got shape [${array.shape}] ${array.data.constructor.name}`);
+      throw new Error(`${file}: want a non-empty 1-D float32/float64 44.1 kHz mono waveform, got shape [${array.shape}] ${array.data.constructor.name}`);
     }
-    return { waveform: Float32Array.from(toNumbers(array)), description: `${array.shape[0]} samples (${(array.shape[0]! / PARITY_SAMPLE_RATE).toFixed(2)} s) of 16 kHz waveform from .npy`, source: file };
+    const n = array.shape[0]!;
+    return {
+      samples: Float32Array.from(toNumbers(array)),
+      sampleRate: NPY_WAVEFORM_RATE,
+      description: `${n} samples (${(n / NPY_WAVEFORM_RATE).toFixed(2)} s) of mono waveform from .npy, taken as 44.1 kHz`,
+      source: file,
+      notes: [],
+    };
   }
-  if (ext === '.wav') {
-    const pcm = parsePcm16Wav(bytes, file);
-    if (pcm.sampleRate !== PARITY_SAMPLE_RATE) {
-      throw new Error(`${file}: ${pcm.sampleRate} Hz; verify takes 16 kHz audio until the runtime can resample (issue #5): resample it first, or pass a 16 kHz .wav or .npy`);
-    }
-    const waveform = upstreamMono(pcm);
-    return { waveform, description: `${pcm.channels.length}-channel 16-bit WAV, ${(waveform.length / PARITY_SAMPLE_RATE).toFixed(2)} s at 16 kHz (int16 / 2^16, channels summed)`, source: file };
-  }
-  throw new Error(`${file}: verify reads 16 kHz .wav (16-bit PCM) or .npy waveforms; decoding other formats waits for the runtime (issue #5)`);
+  const loaded = await loadAudio(file, { decoder, keepDecoded: true });
+  const rate = loaded.decodedSampleRate;
+  const how = loaded.decoder === 'ffmpeg' ? 'decoded by ffmpeg' : 'read by the runtime WAV reader (no ffmpeg)';
+  return {
+    samples: loaded.decoded!,
+    sampleRate: rate,
+    description:
+      `${loaded.channelCount}-channel audio ${how}: ${loaded.seconds.toFixed(2)} s at ${rate / 1000} kHz, int16 / 2^16 with channels summed`,
+    source: file,
+    notes: [DECODING_NOT_COMPARED, ...loaded.warnings],
+  };
 }

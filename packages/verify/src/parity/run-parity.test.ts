@@ -1,13 +1,14 @@
-// The front-end stages end to end with the python runner on the generated test signal, and the
-// sabotage tests: a wrong window fails at mel, a slicer without the chunk quirk passes mel and fails
-// at slices. The ONNX stages are in onnx-stages.test.ts.
+// The waveform and front-end stages end to end with the python runner on the generated test signal
+// (7 s stereo 16-bit at 44.1 kHz), and the sabotage tests: a resampler with the wrong filter fails at
+// waveform, a wrong window fails at mel, a slicer without the chunk quirk passes mel and fails at
+// slices. The ONNX stages are in onnx-stages.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describePythonLookup, findPython } from '@mule-ts/test-utils';
 import { resolveThresholds } from '../compare/index.js';
 import { pythonReferenceCommand, SubprocessReferenceRunner, type ReferenceRunner } from '../runners/index.js';
-import { NO_CHUNK_QUIRK_PIPELINE, SYMMETRIC_HANN_PIPELINE } from '../__fixtures__/sabotaged-pipelines.js';
+import { LOW_ROLLOFF_RESAMPLER_PIPELINE, NO_CHUNK_QUIRK_PIPELINE, SYMMETRIC_HANN_PIPELINE } from '../__fixtures__/sabotaged-pipelines.js';
 import { renderParityTable } from '../report/index.js';
-import { generateTestSignal, upstreamMono } from './test-signal.js';
+import { testSignalAudio } from './read-audio.js';
 import { runParity, type ParityResult } from './run-parity.js';
 import type { StageResult } from './stage-result.js';
 
@@ -18,17 +19,27 @@ const status = (r: ParityResult): Record<string, StageResult['status']> => Objec
 
 describe.skipIf(!lookup.python)('runParity, front-end stages (python runner)', () => {
   let runner: ReferenceRunner;
-  const audio = { waveform: upstreamMono(generateTestSignal()), description: 'test signal', source: 'generated' };
+  const audio = testSignalAudio();
   beforeAll(() => {
     runner = new SubprocessReferenceRunner('python', pythonReferenceCommand(lookup.python!));
   });
   afterAll(() => runner.close());
 
-  it('passes mel and slices on the test signal, with the margins', async () => {
+  it('passes waveform, mel and slices on the 44.1 kHz test signal, with the margins', async () => {
+    expect(audio.sampleRate).toBe(44_100);
     const result = await runParity({ audio, runner, thresholds: resolveThresholds(), onnx: false });
     console.log(`front-end parity (python runner):\n${renderParityTable(result)}`);
-    expect(status(result)).toEqual({ waveform: 'not-requested', mel: 'pass', slices: 'pass', backbone: 'not-requested', timeline: 'not-requested', embedding: 'not-requested' });
+    const waveform = result.stages.find((s) => s.stage === 'waveform')!;
+    console.log(`waveform stage: runtime float32 resampleTo16k vs reference float64: max-abs ${waveform.metrics?.maxAbs.toExponential(3)}, margin ${waveform.margin}`);
+    expect(status(result)).toEqual({ waveform: 'pass', mel: 'pass', slices: 'pass', backbone: 'not-requested', timeline: 'not-requested', embedding: 'not-requested' });
     expect(result.verdict).toBe('pass');
+    expect(waveform.candidateShape).toEqual([112_000]); // ceil(308700 * 16000 / 44100)
+    expect(waveform.referenceShape).toEqual([112_000]);
+    // The runtime sums in float32 as resampy does for upstream's float32 waveform: not 0, well inside 1e-6.
+    expect(waveform.metrics!.maxAbs).toBeGreaterThan(0);
+    expect(waveform.margin).toBeGreaterThan(1);
+    expect(result.audio).toMatchObject({ samples: 308_700, sampleRate: 44_100 });
+    expect(result.notes.join('\n')).toMatch(/fed the reference's 16 kHz waveform/);
     const mel = result.stages.find((s) => s.stage === 'mel')!;
     expect(mel.candidateShape).toEqual([96, 701]);
     expect(mel.margin).toBeGreaterThan(10);
@@ -46,6 +57,17 @@ describe.skipIf(!lookup.python)('runParity, front-end stages (python runner)', (
     expect(result.verdict).toBe('fail');
   });
 
+  it('sabotage: a resampler filter with the wrong rolloff fails at waveform; mel and slices (fed the reference waveform) pass', async () => {
+    const result = await runParity({ audio, runner, thresholds: resolveThresholds(), onnx: false, pipeline: LOW_ROLLOFF_RESAMPLER_PIPELINE });
+    console.log(`low-rolloff resampler sabotage:\n${renderParityTable(result)}`);
+    expect(status(result)).toMatchObject({ waveform: 'fail', mel: 'pass', slices: 'pass' });
+    const waveform = result.stages.find((s) => s.stage === 'waveform')!;
+    expect(waveform.candidateShape).toEqual(waveform.referenceShape); // same length: the failure is in the values
+    expect(waveform.margin).toBeLessThan(1);
+    expect(waveform.problems.join()).toMatch(/max-abs .* > 0.000004/);
+    expect(result.verdict).toBe('fail');
+  });
+
   it('sabotage: a symmetric Hann window fails at mel, and nothing after it passes', async () => {
     const result = await runParity({ audio, runner, thresholds: resolveThresholds(), onnx: false, pipeline: SYMMETRIC_HANN_PIPELINE });
     console.log(`symmetric Hann sabotage:\n${renderParityTable(result)}`);
@@ -60,7 +82,7 @@ describe.skipIf(!lookup.python)('runParity, front-end stages (python runner)', (
   });
 
   it('sabotage: a slicer without the chunk quirk passes mel and fails at slices on an 81 s clip', async () => {
-    const long = { waveform: upstreamMono(generateTestSignal({ seconds: 81, seed: 5 })), description: '81 s', source: 'generated' };
+    const long = testSignalAudio({ seconds: 81, seed: 5 });
     const result = await runParity({ audio: long, runner, thresholds: resolveThresholds(), onnx: false, pipeline: NO_CHUNK_QUIRK_PIPELINE });
     expect(status(result).mel).toBe('pass');
     expect(status(result).slices).toBe('fail');
@@ -82,9 +104,11 @@ describe('runParity, stages that cannot run', () => {
   };
 
   it('a requested stage that did not run fails the verification, naming why', async () => {
-    const audio = { waveform: upstreamMono(generateTestSignal({ seconds: 4 })), description: '4 s', source: 'generated' };
-    const result = await runParity({ audio, runner: broken, thresholds: resolveThresholds(), onnx: true });
-    expect(status(result)).toMatchObject({ mel: 'not-run', slices: 'not-run', backbone: 'not-run', timeline: 'not-run', embedding: 'not-run' });
+    const result = await runParity({ audio: testSignalAudio({ seconds: 4 }), runner: broken, thresholds: resolveThresholds(), onnx: true });
+    expect(status(result)).toMatchObject({ waveform: 'not-run', mel: 'not-run', slices: 'not-run', backbone: 'not-run', timeline: 'not-run', embedding: 'not-run' });
+    expect(result.stages.find((s) => s.stage === 'waveform')!.problems[0]).toBe('reference exploded');
+    // the runtime's waveform feeds mel on both sides, where the reference fails again
+    expect(result.notes.join('\n')).toMatch(/the reference did not resample/);
     expect(result.stages.find((s) => s.stage === 'mel')!.problems[0]).toBe('reference exploded');
     expect(result.stages.find((s) => s.stage === 'backbone')!.problems[0]).toMatch(/no Keras file/);
     expect(result.verdict).toBe('fail');

@@ -2,9 +2,9 @@
  * Runs the stage-by-stage comparison: the reference pipeline (through a runner) against the
  * runtime, stage by stage, each stage fed so that a fault shows at the stage that has it.
  *
- * - waveform: not part of the verification until the runtime decodes and resamples (issue #5);
- *   both sides start from the same 16 kHz waveform.
- * - mel: runtime log-mel of the waveform vs the reference's.
+ * - waveform: runtime resampleTo16k vs the reference's float64 `resample` of the same decoded mono
+ *   signal (44.1 kHz for the test signal and anything ffmpeg decodes).
+ * - mel: runtime log-mel vs the reference's, both fed the reference's 16 kHz waveform (as float32).
  * - slices: runtime slicer on the runtime's mel vs the reference's slices; centres must match exactly.
  * - backbone (--onnx): the runtime backbone (backbone.onnx) fed the reference's slices vs the
  *   reference model on the same slices: per-slice cosine and max-abs.
@@ -59,12 +59,9 @@ interface ReferenceArrays {
   clip_embedding?: NDArray;
 }
 
-export const WAVEFORM_NOT_RUN_REASON =
-  'the runtime cannot decode or resample audio yet (issue #5): both sides start from the same 16 kHz waveform';
-
 const DESCRIPTIONS: Record<ParityStage, string> = {
-  waveform: 'decoded 44.1 kHz audio resampled to 16 kHz',
-  mel: 'runtime logMelSpectrogram vs reference log-mel (96 x frames)',
+  waveform: 'runtime resampleTo16k (float32, as the runtime runs) vs reference resample (float64) of the same decoded mono signal',
+  mel: "runtime logMelSpectrogram vs reference log-mel (96 x frames), both of the reference's 16 kHz waveform",
   slices: "runtime extractSlices on the runtime's mel vs reference slices (K x 96 x 300); centres exact",
   backbone: "backbone.onnx fed the reference's slices vs the reference model (K x D, per-slice cosine)",
   timeline: 'runtime embed() end to end vs reference embed: timeline (D x K, per-slice cosine)',
@@ -92,26 +89,33 @@ export async function runParity(options: ParityOptions): Promise<ParityResult> {
   const pipeline = options.pipeline ?? RUNTIME_PIPELINE;
   const { runner, thresholds, audio } = options;
   const progress = options.onProgress ?? (() => {});
-  const waveform = audio.waveform;
-  const waveformArray: NDArray = { data: waveform, shape: [waveform.length] };
   const manifests: ReferenceManifest[] = [];
-  const notes: string[] = [`waveform stage not run: ${WAVEFORM_NOT_RUN_REASON}.`];
+  const notes: string[] = [...audio.notes];
   const results = new Map<ParityStage, StageResult>();
-  results.set('waveform', stageNotRun('waveform', 'not-requested', DESCRIPTIONS.waveform, WAVEFORM_NOT_RUN_REASON));
+
+  const waveform = await runWaveformStage(options, pipeline, manifests, results, progress);
+  const sharedNote = {
+    reference: "mel and every later stage are fed the reference's 16 kHz waveform (float64, rounded to float32) on both sides.",
+    runtime: "the reference did not resample, so mel and every later stage are fed the runtime's 16 kHz waveform on both sides.",
+  };
+  if (waveform) notes.push(`Waveform: both sides resample the same ${audio.sampleRate} Hz mono signal; ${sharedNote[waveform.from]}`);
+  const noWaveform = 'no 16 kHz waveform: neither side resampled the audio (see waveform)';
+  const waveformArray: NDArray | null = waveform ? { data: waveform.samples, shape: [waveform.samples.length] } : null;
 
   // The reference: one `embed` run gives every stage's arrays; without --onnx, mel then slices.
   const reference: ReferenceArrays = {};
   let onnxBlocker: string | null = null;
   if (options.onnx) {
     onnxBlocker =
+      (!waveformArray ? noWaveform : null) ??
       (!options.keras ? 'no Keras file: the reference needs it to evaluate the backbone (--keras FILE)' : null) ??
       (!options.artifactsDir ? 'no artifacts directory to load backbone.onnx from' : null) ??
       (await runner.unavailableReason('embed'));
     if (!onnxBlocker) {
-      progress(`reference (${runner.name}): embed (log-mel, slices, float64 model) on ${(waveform.length / 16_000).toFixed(2)} s of audio`);
+      progress(`reference (${runner.name}): embed (log-mel, slices, float64 model) on ${(waveformArray!.shape[0]! / 16_000).toFixed(2)} s of audio`);
       const t = performance.now();
       try {
-        const r = await runner.run('embed', { waveform: waveformArray }, { keras: options.keras!, ...(options.referenceBatch ? { batch: options.referenceBatch } : {}) });
+        const r = await runner.run('embed', { waveform: waveformArray! }, { keras: options.keras!, ...(options.referenceBatch ? { batch: options.referenceBatch } : {}) });
         manifests.push(r.manifest);
         Object.assign(reference, r.arrays);
         progress(`reference embed done in ${elapsed(t).toFixed(1)} s`);
@@ -120,8 +124,8 @@ export async function runParity(options: ParityOptions): Promise<ParityResult> {
       }
     }
   }
-  let frontEndBlocker: string | null = null;
-  if (!reference.mel) {
+  let frontEndBlocker: string | null = waveformArray ? null : noWaveform;
+  if (!reference.mel && waveformArray) {
     try {
       progress(`reference (${runner.name}): mel, slices`);
       const mel = await runner.run('mel', { waveform: waveformArray });
@@ -143,7 +147,7 @@ export async function runParity(options: ParityOptions): Promise<ParityResult> {
   } else {
     const t = performance.now();
     try {
-      candidateMel = pipeline.logMel(waveform);
+      candidateMel = pipeline.logMel(waveform!.samples);
       results.set(
         'mel',
         judgeArrays('mel', { values: candidateMel.data, shape: [candidateMel.nMels, candidateMel.frames] }, { values: toNumbers(reference.mel), shape: reference.mel.shape }, thresholds.mel, {
@@ -192,7 +196,7 @@ export async function runParity(options: ParityOptions): Promise<ParityResult> {
     }
     notes.push('Front-end only: backbone, timeline and embedding run with --onnx (the runtime backbone is backbone.onnx).');
   } else {
-    const stages = await runOnnxStages(options, pipeline, reference, onnxBlocker, progress);
+    const stages = await runOnnxStages(options, pipeline, waveform?.samples ?? null, reference, onnxBlocker, progress);
     for (const r of stages) results.set(r.stage, r);
   }
 
@@ -201,7 +205,7 @@ export async function runParity(options: ParityOptions): Promise<ParityResult> {
     verdict: parityVerdict(stages),
     createdAt: new Date().toISOString(),
     onnx: options.onnx,
-    audio: { description: audio.description, source: audio.source, samples: waveform.length, sampleRate: 16_000 },
+    audio: { description: audio.description, source: audio.source, samples: audio.samples.length, sampleRate: audio.sampleRate },
     reference: { runner: runner.name, description: runner.description, manifests },
     candidate: pipeline.description,
     artifactsDir: options.artifactsDir ?? null,
@@ -212,16 +216,72 @@ export async function runParity(options: ParityOptions): Promise<ParityResult> {
   };
 }
 
+interface SharedWaveform {
+  /** 16 kHz, fed to mel and every later stage on both sides. */
+  samples: Float32Array;
+  from: 'reference' | 'runtime';
+}
+
+/**
+ * The waveform stage: both sides resample the same decoded signal. Returns the 16 kHz waveform the
+ * later stages share: the reference's, else (the reference failed) the runtime's, else null.
+ */
+async function runWaveformStage(
+  options: ParityOptions,
+  pipeline: CandidatePipeline,
+  manifests: ReferenceManifest[],
+  results: Map<ParityStage, StageResult>,
+  progress: (message: string) => void,
+): Promise<SharedWaveform | null> {
+  const { runner, thresholds, audio } = options;
+  const { samples, sampleRate } = audio;
+  const threshold = thresholds.waveform;
+  let reference: NDArray | null = null;
+  let blocker: string | null = null;
+  progress(`reference (${runner.name}): resample ${(samples.length / sampleRate).toFixed(2)} s at ${sampleRate} Hz to 16 kHz (float64)`);
+  try {
+    const r = await runner.run('resample', { waveform: { data: samples, shape: [samples.length] } }, { sampleRate, dtype: 'float64' });
+    manifests.push(r.manifest);
+    reference = r.arrays.waveform_16k ?? null;
+    if (!reference) blocker = 'the reference wrote no waveform_16k';
+  } catch (error) {
+    blocker = (error as Error).message;
+  }
+  let candidate: Float32Array | null = null;
+  const t = performance.now();
+  try {
+    progress('runtime: resampleTo16k');
+    candidate = pipeline.resampleTo16k(samples, sampleRate);
+  } catch (error) {
+    blocker ??= `the runtime failed: ${(error as Error).message}`;
+  }
+  const seconds = elapsed(t);
+  if (!reference || !candidate) {
+    results.set('waveform', stageNotRun('waveform', 'not-run', DESCRIPTIONS.waveform, blocker ?? 'the runtime failed', threshold));
+  } else {
+    results.set(
+      'waveform',
+      judgeArrays('waveform', { values: candidate, shape: [candidate.length] }, { values: toNumbers(reference), shape: reference.shape }, threshold, {
+        description: DESCRIPTIONS.waveform,
+        seconds,
+      }),
+    );
+  }
+  if (reference) return { samples: Float32Array.from(toNumbers(reference)), from: 'reference' };
+  return candidate ? { samples: candidate, from: 'runtime' } : null;
+}
+
 async function runOnnxStages(
   options: ParityOptions,
   pipeline: CandidatePipeline,
+  waveform16k: Float32Array | null,
   reference: ReferenceArrays,
   blocker: string | null,
   progress: (message: string) => void,
 ): Promise<StageResult[]> {
   const { thresholds } = options;
   const notRun = (why: string): StageResult[] => [...ONNX_STAGES].map((s) => stageNotRun(s, 'not-run', DESCRIPTIONS[s], why, thresholds[s]));
-  if (blocker) return notRun(blocker);
+  if (blocker || !waveform16k) return notRun(blocker ?? 'no 16 kHz waveform (see waveform)');
   const { slices, embeddings, timeline, clip_embedding: clip, centres } = reference;
   if (!slices || !embeddings || !timeline || !clip || !centres) return notRun('the reference embed wrote no slices/embeddings/timeline/clip_embedding');
   let model: CandidateModel;
@@ -253,7 +313,7 @@ async function runOnnxStages(
     progress('runtime: embed() end to end');
     let e2e;
     try {
-      e2e = await model.embed(options.audio.waveform);
+      e2e = await model.embed(waveform16k);
     } catch (error) {
       const why = `the runtime embed failed: ${(error as Error).message}`;
       out.push(stageNotRun('timeline', 'not-run', DESCRIPTIONS.timeline, why, thresholds.timeline));

@@ -2,8 +2,8 @@ import type { ArrayMetrics, ParityStage, StageThreshold } from '../compare/index
 
 /**
  * pass / fail: compared and judged. not-run: requested but could not run (a reason is given; it
- * fails the verification). not-requested: outside this verification (e.g. backbone stages without
- * --onnx, or the waveform stage until the runtime decodes audio).
+ * fails the verification). not-requested: outside this verification (the backbone stages without
+ * --onnx).
  */
 export type StageStatus = 'pass' | 'fail' | 'not-run' | 'not-requested';
 

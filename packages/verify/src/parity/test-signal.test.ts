@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { generateTestSignal, upstreamMono } from './test-signal.js';
 
 describe('generateTestSignal', () => {
-  it('is 7 s of stereo 16-bit PCM at 16 kHz by default, seeded', () => {
+  it('is 7 s of stereo 16-bit PCM at 44.1 kHz by default, seeded', () => {
     const a = generateTestSignal();
-    expect(a.sampleRate).toBe(16_000);
+    expect(a.sampleRate).toBe(44_100);
     expect(a.channels).toHaveLength(2);
-    expect(a.channels[0]!.length).toBe(112_000);
+    expect(a.channels[0]!.length).toBe(308_700);
     expect(generateTestSignal().channels[1]).toEqual(a.channels[1]);
     expect(generateTestSignal({ seed: 2 }).channels[0]).not.toEqual(a.channels[0]);
     expect(a.channels[0]).not.toEqual(a.channels[1]); // panned, not dual mono
@@ -15,10 +15,13 @@ describe('generateTestSignal', () => {
   });
 
   it('has beats: the kick makes the energy peak every 0.5 s', () => {
-    const mono = upstreamMono(generateTestSignal());
-    const energy = (from: number): number => mono.subarray(from, from + 800).reduce((s, v) => s + v * v, 0);
-    // 50 ms just after a beat vs 50 ms just before the next one
-    for (const beat of [1, 3, 5, 9]) expect(energy(beat * 8000)).toBeGreaterThan(3 * energy(beat * 8000 - 1600));
+    for (const rate of [44_100, 16_000]) {
+      const mono = upstreamMono(generateTestSignal({ sampleRate: rate }));
+      const at = (seconds: number): number => Math.round(seconds * rate);
+      const energy = (from: number): number => mono.subarray(from, from + at(0.05)).reduce((s, v) => s + v * v, 0);
+      // 50 ms just after a beat vs 50 ms just before the next one
+      for (const beat of [1, 3, 5, 9]) expect(energy(at(beat * 0.5))).toBeGreaterThan(3 * energy(at(beat * 0.5 - 0.1)));
+    }
   });
 
   it("applies upstream's amplitude convention: int16 / 2^16 per channel, channels summed", () => {

@@ -1,6 +1,7 @@
 /**
  * A music-like test signal made by code: a chord progression with harmonics, kick, snare and
- * hi-hat, and a little noise, in stereo 16-bit PCM, seeded, so every run verifies the same audio.
+ * hi-hat, and a little noise, in stereo 16-bit PCM (44.1 kHz by default, as decoded CD audio),
+ * seeded, so every run verifies the same audio.
  */
 
 export interface TestSignalOptions {
@@ -15,7 +16,7 @@ export interface PcmAudio {
   channels: Int16Array[];
 }
 
-export const TEST_SIGNAL_DEFAULTS = { seconds: 7, sampleRate: 16_000, seed: 1 } as const;
+export const TEST_SIGNAL_DEFAULTS = { seconds: 7, sampleRate: 44_100, seed: 1 } as const;
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
 function seededUniform(seed: number): () => number {

@@ -26,20 +26,20 @@ const RESULT: ParityResult = {
   verdict: 'fail',
   createdAt: '2026-01-02T03:04:05.000Z',
   onnx: true,
-  audio: { description: 'test signal', source: 'generated', samples: 112000, sampleRate: 16000 },
+  audio: { description: 'test signal', source: 'generated', samples: 308700, sampleRate: 44100 },
   reference: { runner: 'python', description: '/usr/bin/python3 -m mule_reference', manifests: [{ tool: 'mule_reference', version: '0.1.0', protocol: 1, stage: 'embed', ok: true, error: null, python: { version: '3.11.2', implementation: 'CPython', executable: '/usr/bin/python3' } }] },
   candidate: 'runtime',
   artifactsDir: '/a',
   keras: '/k.keras',
   stages: [
-    stage({ stage: 'waveform', status: 'not-requested', problems: ['issue #5'] }),
+    stage({ stage: 'waveform', status: 'pass', candidateShape: [112000], referenceShape: [112000], metrics: metrics(1 - 1e-15, 2.5e-8, 4e-8), threshold: thresholds.waveform, margin: 40 }),
     stage({ stage: 'mel', status: 'pass', candidateShape: [96, 701], referenceShape: [96, 701], metrics: metrics(1 - 2e-14, 2.5e-7, 3.5e-8), threshold: thresholds.mel, margin: 2000 }),
     stage({ stage: 'slices', status: 'pass', candidateShape: [3, 96, 300], referenceShape: [3, 96, 300], metrics: metrics(1, 0, 0), threshold: thresholds.slices, margin: Number.POSITIVE_INFINITY }),
     stage({ stage: 'backbone', status: 'fail', candidateShape: [3, 1728], referenceShape: [3, 1728], metrics: metrics(0.9991, 0.02, 0.004), threshold: thresholds.backbone, margin: 0.05, problems: ['max-abs 2.000e-2 > 0.001'] }),
     stage({ stage: 'timeline', status: 'not-run', threshold: thresholds.timeline, problems: ['the runtime embed failed: boom'] }),
     stage({ stage: 'embedding', status: 'not-requested', problems: ['needs backbone.onnx'] }),
   ],
-  notes: ['waveform stage not run.'],
+  notes: ['Waveform: both sides resample the same 44100 Hz mono signal.'],
   seconds: 12.3,
 };
 
@@ -64,7 +64,9 @@ describe('parity report rendering', () => {
     expect(md).toContain('| timeline | ❌ NOT RUN |');
     expect(md).toContain('| embedding | ➖ not requested |');
     expect(md).toContain('- **backbone** (FAIL): max-abs 2.000e-2 > 0.001');
-    expect(md).toContain('> waveform stage not run.');
+    expect(md).toContain('> Waveform: both sides resample the same 44100 Hz mono signal.');
+    expect(md).toContain('- audio: test signal (308700 samples at 44100 Hz)');
+    expect(md).toContain('| waveform | ✅ PASS | 1-1.0e-15 | 2.50e-8 | 4.00e-8 | (112000) | cos>=0.9999999 abs<=0.000004 rel<=0.000002 | 40.0x |');
   });
 
   it('json: the whole result, Infinity written as a string', () => {

@@ -91,6 +91,14 @@ describe('reference command lines', () => {
   it('stage arguments name the missing input or model file', () => {
     expect(() => stageArguments('slices', {}, {}, '/o')).toThrow(/missing input 'mel'/);
     expect(() => stageArguments('backbone', { slices: '/s.npy' }, {}, '/o')).toThrow(/needs the Keras model file/);
-    expect(() => stageArguments('mel', { waveform: '/w', mel: '/m' }, {}, '/o')).toThrow(/unexpected input\(s\) mel/);
+    expect(() => stageArguments('mel', { waveform: '/w', mel: '/m' }, {}, '/o')).toThrow(/unexpected input\(s\) mel/);    expect(() => stageArguments('resample', { waveform: '/w.npy' }, {}, '/o')).toThrow(/resample: needs the input sample rate/);
+  });
+
+  it('resample: --sr from options.sampleRate, --dtype passed through', () => {
+    expect(stageArguments('resample', { waveform: '/w.npy' }, { sampleRate: 44_100 }, '/o')).toEqual(['resample', '--waveform', '/w.npy', '--sr', '44100', '--out', '/o']);
+    expect(stageArguments('resample', { waveform: '/w.npy' }, { sampleRate: 48_000, dtype: 'float32' }, '/o')).toEqual([
+      'resample', '--waveform', '/w.npy', '--sr', '48000', '--dtype', 'float32', '--out', '/o',
+    ]);
+    expect(stageArguments('mel', { waveform: '/w.npy' }, { dtype: 'float32', sampleRate: 16_000 }, '/o')).toEqual(['mel', '--waveform', '/w.npy', '--out', '/o']);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The `pyodide` runner: the same mule_reference modules and CLI `main`, in process, in CPython
  * compiled to WebAssembly (the `pyodide` npm package, loaded from node_modules, no network). The
- * pure-Python stages (mel, slices) run everywhere; backbone and embed need numpy and h5py inside
+ * pure-Python stages (resample, mel, slices) run everywhere (resample on the reference's stdlib path,
+ * slow: seconds of CPU per second of 44.1 kHz audio); backbone and embed need numpy and h5py inside
  * Pyodide, which it only has when their wheels sit beside the package (it never downloads them).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -46,7 +47,7 @@ export class PyodideReferenceRunner implements ReferenceRunner {
     const missing = missingPyodideWheels(MODEL_PACKAGES);
     if (missing.length === 0) return null;
     return (
-      `the pyodide runner runs the pure-Python stages (mel, slices) only: '${stage}' needs ${MODEL_PACKAGES.join(' and ')}, ` +
+      `the pyodide runner runs the pure-Python stages (resample, mel, slices) only: '${stage}' needs ${MODEL_PACKAGES.join(' and ')}, ` +
       `and ${missing.join(', ')} ${missing.length > 1 ? 'have' : 'has'} no wheel in ${pyodidePackageDir()} (Pyodide would download it; this runner does not). Use --runner python or uv.`
     );
   }

@@ -14,7 +14,7 @@ export function inputFileName(name: string): string {
   return `${name}.npy`;
 }
 
-/** `<stage> --<input> PATH ... [--keras F --batch N --dtype D] --out DIR` for the reference CLI. */
+/** `<stage> --<input> PATH ... [--sr HZ] [--keras F --batch N] [--dtype D] --out DIR` for the reference CLI. */
 export function stageArguments(
   stage: ReferenceStage,
   inputPaths: Readonly<Record<string, string>>,
@@ -29,12 +29,16 @@ export function stageArguments(
   }
   const extra = Object.keys(inputPaths).filter((k) => !STAGE_INPUTS[stage].includes(k));
   if (extra.length > 0) throw new Error(`reference ${stage}: unexpected input(s) ${extra.join(', ')} (takes ${STAGE_INPUTS[stage].join(', ')})`);
+  if (stage === 'resample') {
+    if (options.sampleRate === undefined) throw new Error('reference resample: needs the input sample rate (options.sampleRate)');
+    args.push('--sr', String(options.sampleRate));
+  }
   if (MODEL_STAGES.has(stage)) {
     if (!options.keras) throw new Error(`reference ${stage}: needs the Keras model file (options.keras)`);
     args.push('--keras', options.keras);
     if (options.batch !== undefined) args.push('--batch', String(options.batch));
-    if (options.dtype !== undefined) args.push('--dtype', options.dtype);
   }
+  if (options.dtype !== undefined && (stage === 'resample' || MODEL_STAGES.has(stage))) args.push('--dtype', options.dtype);
   args.push('--out', outDir);
   return args;
 }

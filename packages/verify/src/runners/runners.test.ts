@@ -20,7 +20,7 @@ function maxAbsDiff(a: NDArray, b: NDArray): number {
 describe.skipIf(!lookup.python)('python and pyodide runners', () => {
   const python = new SubprocessReferenceRunner('python', pythonReferenceCommand(lookup.python ?? ''));
   const pyodide = new PyodideReferenceRunner();
-  const waveform: NDArray = { data: upstreamMono(generateTestSignal()), shape: [112_000] };
+  const waveform: NDArray = { data: upstreamMono(generateTestSignal({ sampleRate: 16_000 })), shape: [112_000] };
   const results: Record<string, { mel: ReferenceResult; slices: ReferenceResult }> = {};
 
   beforeAll(async () => {
@@ -61,6 +61,16 @@ describe.skipIf(!lookup.python)('python and pyodide runners', () => {
     expect(Array.from(toNumbers(w.slices.arrays.slice_bounds!))).toEqual(Array.from(toNumbers(p.slices.arrays.slice_bounds!)));
   });
 
+  it('pyodide runs resample (the stdlib path) and agrees with python (numpy path) to 1e-12', async () => {
+    const short: NDArray = { data: upstreamMono(generateTestSignal({ seconds: 0.25, seed: 7 })), shape: [11_025] };
+    const [p, w] = [await python.run('resample', { waveform: short }, { sampleRate: 44_100 }), await pyodide.run('resample', { waveform: short }, { sampleRate: 44_100 })];
+    expect(p.arrays.waveform_16k!.shape).toEqual([4000]);
+    expect(w.manifest.libraries).not.toHaveProperty('numpy', expect.any(String));
+    const gap = maxAbsDiff(w.arrays.waveform_16k!, p.arrays.waveform_16k!);
+    console.log(`pyodide vs python resample (0.25 s at 44.1 kHz): max-abs ${gap.toExponential(2)}`);
+    expect(gap).toBeLessThanOrEqual(1e-12);
+  });
+
   it('a refused input is a ReferenceRunError with the reference message, from both runners', async () => {
     const bad: NDArray = { data: new Float32Array(6), shape: [2, 3] };
     for (const runner of [python, pyodide]) {
@@ -73,7 +83,7 @@ describe.skipIf(!lookup.python)('python and pyodide runners', () => {
 
   it('pyodide refuses the model stages with a clear reason (no numpy wheel offline)', async () => {
     const reason = await pyodide.unavailableReason('backbone');
-    expect(reason).toMatch(/pure-Python stages \(mel, slices\) only: 'backbone' needs numpy and h5py.*--runner python or uv/);
+    expect(reason).toMatch(/pure-Python stages \(resample, mel, slices\) only: 'backbone' needs numpy and h5py.*--runner python or uv/);
     const error = await pyodide.run('embed', { waveform }, { keras: '/nonexistent.keras' }).catch((e: unknown) => e);
     expect((error as Error).message).toContain("'embed' needs numpy and h5py");
   });

@@ -1,12 +1,13 @@
 import type { NDArray } from '../npy/index.js';
 
 /** The reference CLI's stages (packages/verify/python/README.md "Protocol"). */
-export type ReferenceStage = 'mel' | 'slices' | 'backbone' | 'embed';
+export type ReferenceStage = 'resample' | 'mel' | 'slices' | 'backbone' | 'embed';
 
-export const REFERENCE_STAGES: readonly ReferenceStage[] = ['mel', 'slices', 'backbone', 'embed'];
+export const REFERENCE_STAGES: readonly ReferenceStage[] = ['resample', 'mel', 'slices', 'backbone', 'embed'];
 
 /** Which input array each stage takes (the CLI flag of the same name). */
 export const STAGE_INPUTS: Readonly<Record<ReferenceStage, readonly string[]>> = {
+  resample: ['waveform'],
   mel: ['waveform'],
   slices: ['mel'],
   backbone: ['slices'],
@@ -21,7 +22,10 @@ export interface ReferenceRunOptions {
   keras?: string;
   /** Slices per evaluation batch (reference default 4). */
   batch?: number;
+  /** Arithmetic of 'resample' and the model stages (reference default float64). */
   dtype?: 'float64' | 'float32';
+  /** Rate of the input waveform in Hz (`--sr`); required by 'resample'. */
+  sampleRate?: number;
 }
 
 /** manifest.json as the reference writes it (fields this package reads; the rest kept as is). */
