@@ -26,9 +26,9 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<ParityStage, Readonly<StageThre
   waveform: { minCosine: 0.9999999, maxAbs: 4e-6, maxRel: 2e-6 },
   mel: { minCosine: 0.999999, maxAbs: 5e-4 },
   slices: { minCosine: 0.999999, maxAbs: 1e-5 },
-  backbone: { minCosine: 0.9999999, maxAbs: 1e-3, maxRel: 1e-5 },
-  timeline: { minCosine: 0.9999999, maxAbs: 1e-3, maxRel: 1e-5 },
-  embedding: { minCosine: 0.9999999, maxAbs: 2e-3, maxRel: 1e-5 },
+  backbone: { minCosine: 0.9999999, maxAbs: 1e-4, maxRel: 1e-5 },
+  timeline: { minCosine: 0.9999999, maxAbs: 1e-4, maxRel: 1e-5 },
+  embedding: { minCosine: 0.9999999, maxAbs: 2e-4, maxRel: 1e-5 },
   onnx: { minCosine: 0.9999999, maxAbs: 1e-5, maxRel: 1e-5 },
 };
 

@@ -50,7 +50,7 @@ describe('parity report rendering', () => {
     const row = (name: string): string => lines.find((l) => l.startsWith(`${name} `))!;
     expect(row('mel').split(/\s{2,}/)).toEqual(['mel', 'PASS', '1-2.0e-14', '2.50e-7', '3.50e-8', '(96, 701)', 'cos>=0.999999 abs<=0.0005', '2000x']);
     expect(row('slices')).toMatch(/PASS\s+1\.000000\s+0\s+0\s+\(3, 96, 300\).*exact$/);
-    expect(row('backbone')).toMatch(/FAIL\s+0\.999100\s+2\.00e-2\s+4\.00e-3\s+\(3, 1728\)\s+cos>=0\.9999999 abs<=0\.001 rel<=0\.00001\s+0\.05x$/);
+    expect(row('backbone')).toMatch(/FAIL\s+0\.999100\s+2\.00e-2\s+4\.00e-3\s+\(3, 1728\)\s+cos>=0\.9999999 abs<=0\.0001 rel<=0\.00001\s+0\.05x$/);
     expect(row('timeline')).toMatch(/NOT RUN/);
     expect(lines).toContain('backbone: max-abs 2.000e-2 > 0.001');
     expect(lines).toContain('timeline: the runtime embed failed: boom');
