@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `mule` command. From the TypeScript sources when tsx can be loaded (this repo: no build
-// step needed, and never a stale dist/), else from the compiled dist/ (an installed package).
+// The `mule` command. In this repository, from the TypeScript sources through tsx (no build step,
+// never a stale dist/); in an installed package (inside node_modules), always the compiled dist/.
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const source = new URL('../src/cli/main.ts', import.meta.url);
 const compiled = new URL('../dist/cli/main.js', import.meta.url);
@@ -14,8 +15,9 @@ function tsxApi() {
   }
 }
 
+const installed = fileURLToPath(import.meta.url).split(/[\\/]/).includes('node_modules') && existsSync(compiled);
 let entry;
-const tsx = existsSync(source) ? tsxApi() : null;
+const tsx = !installed && existsSync(source) ? tsxApi() : null;
 if (tsx) {
   const { register } = await import(tsx);
   register();
