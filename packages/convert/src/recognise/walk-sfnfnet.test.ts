@@ -70,6 +70,15 @@ describe('recogniseSfNfNet', () => {
     expect(r.stems.slow[0]!.layer.name).toMatch(/^zz_/);
   });
 
+  it('accepts a model saved with a free time axis (input [null, 96, null, 1]) as 300-frame slices', () => {
+    const config = configOf(SMALL_TEST_SPEC);
+    const input = layersOf(config).find((l) => l.class_name === 'InputLayer')!;
+    (input.config as { batch_input_shape: unknown[] }).batch_input_shape = [null, 96, null, 1];
+    expect(recogniseConfig(config).spec).toEqual(SMALL_TEST_SPEC);
+    (input.config as { batch_input_shape: unknown[] }).batch_input_shape = [null, null, 300, 1];
+    expectArchitectureError(() => recogniseConfig(config), /has shape \[null,null,300,1\]/);
+  });
+
   it('reads betas and alpha from the config, not from constants', () => {
     const config = configOf(SMALL_TEST_SPEC);
     const betas = layersOf(config).filter(

@@ -45,6 +45,9 @@ export interface RecognisedModel {
   fusions: RecognisedFusion[];
 }
 
+/** Frames per slice upstream (look_backward 150 + look_forward 150). */
+const UPSTREAM_SLICE_FRAMES = 300;
+
 interface Flow {
   layer: KerasLayer;
   channels: number;
@@ -132,10 +135,13 @@ class SfNfNetWalker {
 
   private inputShape(input: KerasLayer): [number, number, number] {
     const shape = (input.config.batch_input_shape ?? input.config.batch_shape) as unknown;
-    if (!Array.isArray(shape) || shape.length !== 4 || !shape.slice(1).every((d) => typeof d === 'number')) {
+    const [, bins, frames, channels] = Array.isArray(shape) ? (shape as unknown[]) : [];
+    const known = (d: unknown): d is number => typeof d === 'number';
+    if (!Array.isArray(shape) || shape.length !== 4 || !known(bins) || !known(channels) || !(known(frames) || frames === null)) {
       this.facts.fail(input, `input '${input.name}' has shape ${JSON.stringify(shape)}, expected [null, mel bins, frames, channels]`);
     }
-    return [shape[1] as number, shape[2] as number, shape[3] as number];
+    // A model saved with a free time axis still takes upstream's 300-frame slices.
+    return [bins, known(frames) ? frames : UPSTREAM_SLICE_FRAMES, channels];
   }
 
   private sole(layer: KerasLayer, where: string): KerasLayer {
