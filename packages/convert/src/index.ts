@@ -4,7 +4,7 @@ export * from './inspect/index.js';
 export * from './safetensors/index.js';
 export * from './output/index.js';
 export * from './recognise/index.js';
-export { convertKerasFile, ARTIFACT_FILES } from './convert/convert-keras.js';
+export { convertKerasFile } from './convert/convert-keras.js';
 export type { ConvertOptions, ConvertProgress, ConvertPhase, ConvertSummary } from './convert/convert-keras.js';
 export { runConvertCli, CONVERT_USAGE } from './cli/convert-cli.js';
 export type { CliIo } from './cli/convert-cli.js';

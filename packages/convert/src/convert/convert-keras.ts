@@ -5,11 +5,16 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
+  BACKBONE_FILE_NAME,
+  MANIFEST_FILE_NAME,
+  MODEL_CONFIG_FILE_NAME,
   MULE_F0_PARAMETER_COUNT,
+  SAFETENSORS_FILE_NAME,
   MULE_F0_SPEC,
   digestFile,
   makeModelConfig,
   openSafetensors,
+  serializeManifest,
   type ArtifactManifest,
   type SfNfNetSpec,
 } from '@mule-ts/runtime';
@@ -51,7 +56,6 @@ export interface ConvertSummary {
   seconds: number;
 }
 
-export const ARTIFACT_FILES = ['model.safetensors', 'backbone.onnx', 'config.json', 'manifest.json'] as const;
 
 export async function convertKerasFile(options: ConvertOptions): Promise<ConvertSummary> {
   const started = performance.now();
@@ -70,7 +74,7 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
     const staged = await createStagedOutput(options.outDir);
     try {
       const written = await writeSafetensors(
-        staged.pathFor('model.safetensors'),
+        staged.pathFor(SAFETENSORS_FILE_NAME),
         checkpoint.tensors.map((t) => ({ name: t.name, dtype: 'F32' as const, shape: t.shape, read: t.read, readInto: t.readInto })),
         {
           format: 'mule-ts',
@@ -87,14 +91,14 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
         (doneBytes, totalBytes, tensor) => progress({ phase: 'write', doneBytes, totalBytes, tensor }),
       );
       const files: Record<string, { sha256: string; bytes: number }> = {
-        'model.safetensors': { sha256: written.sha256, bytes: written.bytes },
+        [SAFETENSORS_FILE_NAME]: { sha256: written.sha256, bytes: written.bytes },
       };
       if (options.onnx !== false) {
         progress({ phase: 'onnx' });
         // Built from the safetensors just written, so the ONNX holds exactly what they hold.
-        const tensors = openSafetensors(staged.pathFor('model.safetensors'));
+        const tensors = openSafetensors(staged.pathFor(SAFETENSORS_FILE_NAME));
         try {
-          await writeBackboneOnnx(staged.pathFor('backbone.onnx'), checkpoint.spec, (name) => tensors.readTensor(name), {
+          await writeBackboneOnnx(staged.pathFor(BACKBONE_FILE_NAME), checkpoint.spec, (name) => tensors.readTensor(name), {
             keepWs: options.keepWs ?? false,
             source: options.keras,
             producerVersion: CONVERTER.version,
@@ -102,10 +106,10 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
         } finally {
           tensors.close();
         }
-        files['backbone.onnx'] = await digestFile(staged.pathFor('backbone.onnx'));
+        files[BACKBONE_FILE_NAME] = await digestFile(staged.pathFor(BACKBONE_FILE_NAME));
       }
       const config = makeModelConfig(checkpoint.spec, checkpoint.parameterCount, isReleased);
-      files['config.json'] = await writeStagedFile(staged, 'config.json', `${JSON.stringify(config, null, 2)}\n`);
+      files[MODEL_CONFIG_FILE_NAME] = await writeStagedFile(staged, MODEL_CONFIG_FILE_NAME, `${JSON.stringify(config, null, 2)}\n`);
       const manifest: ArtifactManifest = {
         format: 'mule-ts-artifacts',
         formatVersion: 1,
@@ -114,7 +118,7 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
         createdAt: new Date().toISOString(),
         files,
       };
-      await writeStagedFile(staged, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+      await writeStagedFile(staged, MANIFEST_FILE_NAME, serializeManifest(manifest));
       progress({ phase: 'finish' });
       await staged.commit();
       return {

@@ -14,6 +14,7 @@ import { checkWaveform } from './waveform-input.js';
 
 export const BACKBONE_FILE_NAME = 'backbone.onnx';
 export const MODEL_CONFIG_FILE_NAME = 'config.json';
+export const SAFETENSORS_FILE_NAME = 'model.safetensors';
 
 export interface MuleModelOptions extends BackboneSessionOptions {
   /** Check every artifact's sha256 against manifest.json before loading (default true). */
