@@ -2,19 +2,10 @@
  * Seeded random weights of realistic scale. Each tensor has its own stream derived from the seed
  * and its dataset path, so tensors can be generated lazily, one at a time, in any order.
  */
+import { mulberry32 } from '@mule-ts/test-utils';
 import type { LayerVariable } from './keras-graph.js';
 
-/** mulberry32: a small, well-known 32-bit generator; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Standard normal samples by Box-Muller over a uniform source. */
 export function normalSampler(uniform: () => number): () => number {

@@ -1,2 +1,3 @@
 export * from './find-python.js';
 export * from './paths.js';
+export * from './seeded-random.js';

@@ -5,21 +5,14 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { OnnxGraphBuilder, ONNX_IR_VERSION, ONNX_OPSET, type Padding } from './onnx-graph-builder.js';
+import { mulberry32 } from '@mule-ts/test-utils';
 import { decodeModelProto, int64ToNumber } from './onnx-proto.js';
 import { tfSamePadding2d } from './tf-same-padding.js';
 
-/** mulberry32: a seeded generator of floats in [-1, 1). */
+/** Seeded floats in [-1, 1). */
 function seededValues(seed: number, count: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  const uniform = mulberry32(seed);
+  return Float32Array.from({ length: count }, () => uniform() * 2 - 1);
 }
 
 async function runSingleOutput(bytes: Uint8Array, feeds: Record<string, { data: Float32Array; dims: number[] }>): Promise<{ data: Float32Array; dims: readonly number[] }> {

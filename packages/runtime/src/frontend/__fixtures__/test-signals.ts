@@ -1,18 +1,10 @@
 /** Seeded test waveforms at 16 kHz, amplitudes within upstream's [-0.5, 0.5) convention. */
+import { mulberry32 } from '@mule-ts/test-utils';
 
 export const SAMPLE_RATE = 16_000;
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, uniform in [0, 1). */
+export const seededRandom = mulberry32;
 
 /** Chords (triads with harmonics, a new one every 0.5 s), percussive noise bursts every 0.25 s, white noise. */
 export function musicLikeSignal(seconds: number, seed = 1): Float32Array {

@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a small, well-known 32-bit generator; returns floats in [0, 1). Shared by the test
+ * fixtures (generated weights, test signals). verify's shipped test signal keeps its own copy: a
+ * published package cannot depend on this private one.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
