@@ -3,5 +3,3 @@ export type { ContainerKind, SniffedContainer } from './sniff-container.js';
 export { ZipArchive } from './zip-archive.js';
 export type { ZipMember } from './zip-archive.js';
 export type { StoredMemberRange } from './zip-archive.js';
-export { readFileOnce } from './read-file-once.js';
-export type { FileBytes, ReadFileOnceOptions } from './read-file-once.js';

@@ -25,7 +25,7 @@ import { writeBackboneOnnx } from '../onnx/index.js';
 import { writeSafetensors } from '../safetensors/index.js';
 import { CONVERTER } from './converter-version.js';
 
-/** 'open' reads the source once: its sha256, the weights' CRC-32 and the HDF5 file in memory. */
+/** 'open': the HDF5 tree is walked in place while a worker hashes the source and checks the weights' CRC-32. */
 export type ConvertPhase = 'open' | 'recognise' | 'write' | 'onnx' | 'finish';
 
 export interface ConvertProgress {

@@ -1,6 +1,7 @@
 import h5wasm, { Module } from 'h5wasm';
 import type { Dataset, Group, Metadata } from 'h5wasm';
 import { MuleError } from '@mule-ts/runtime';
+import { hdf5ErrorReason } from './hdf5-open.js';
 import { numpyDtype } from './hdf5-tree.js';
 import type { H5File } from './hdf5-tree.js';
 
@@ -15,11 +16,15 @@ export class Float32DatasetReader {
   private pointer = 0;
   private capacity = 0;
 
-  /** `known`: the datasets' metadata by path (no leading `/`), e.g. from `walkHdf5`, to skip looking them up. */
+  /**
+   * `known`: the datasets' metadata by path (no leading `/`), e.g. from `walkHdf5`, to skip looking
+   * them up. `readFailure`: why the underlying file could not be read, when HDF5 reports a failed read.
+   */
   constructor(
     private readonly file: H5File,
     private readonly label: string,
     private readonly known: ReadonlyMap<string, Metadata> = new Map(),
+    private readonly readFailure: () => MuleError | null = () => null,
   ) {}
 
   /** The dataset's values, in a new array. */
@@ -62,7 +67,18 @@ export class Float32DatasetReader {
       if (this.pointer === 0) throw new MuleError('IO', `${this.label}: cannot allocate ${byteCount} bytes to read "${path}"`, { file: this.label, tensor: path });
       this.capacity = byteCount;
     }
-    Module.get_dataset_data(this.file.file_id, path, null, null, null, BigInt(this.pointer));
+    let status: number;
+    Module.activate_throwing_error_handler();
+    try {
+      status = Module.get_dataset_data(this.file.file_id, path, null, null, null, BigInt(this.pointer));
+    } catch (cause) {
+      throw this.readFailure() ?? new MuleError('TRUNCATED', `${this.label}: cannot read dataset "${path.slice(1)}": ${hdf5ErrorReason(cause)}`, { file: this.label, tensor: path.slice(1), cause });
+    } finally {
+      Module.deactivate_throwing_error_handler();
+    }
+    if (status < 0) {
+      throw this.readFailure() ?? new MuleError('TRUNCATED', `${this.label}: cannot read dataset "${path.slice(1)}" (HDF5 status ${status})`, { file: this.label, tensor: path.slice(1) });
+    }
     // Read HEAPU8 after the call: the heap may have grown (and moved) during it.
     return Module.HEAPU8.subarray(this.pointer, this.pointer + byteCount);
   }

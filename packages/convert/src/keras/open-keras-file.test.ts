@@ -6,7 +6,7 @@ import { describePythonLookup, findPython, kerasSamplesDir, makeTempDir, runPyth
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { ZipArchive } from '../archive/zip-archive.js';
-import { inMemoryHdf5Files } from './hdf5-in-memory.js';
+import { openedHdf5Files } from './hdf5-open.js';
 import { openKerasFile } from './open-keras-file.js';
 
 const samples = kerasSamplesDir();
@@ -176,13 +176,13 @@ describe.skipIf(samples === null)('openKerasFile on damaged .keras zips (built f
     }
   });
 
-  it('frees the in-memory weights file on close() and when opening fails', async () => {
+  it('releases the weights file on close() and when opening fails', async () => {
     const good = join(tmp.dir, 'good.keras');
     await writeZip(good, [member('metadata.json'), member('config.json'), member('model.weights.h5')]);
     const model = await openKerasFile(good);
-    expect(inMemoryHdf5Files()).toHaveLength(1);
+    expect(openedHdf5Files()).toHaveLength(1);
     await model.close();
-    expect(inMemoryHdf5Files()).toEqual([]);
+    expect(openedHdf5Files()).toEqual([]);
     expect(() => model.readFloat32(model.weights[0]!.path)).toThrow(/closed/);
     expect(() => model.withFloat32(model.weights[0]!.path, (v) => v.length)).toThrow(/closed/);
 
@@ -191,7 +191,7 @@ describe.skipIf(samples === null)('openKerasFile on damaged .keras zips (built f
     const err = await expectMuleError(openKerasFile(badWeights), 'TRUNCATED');
     expect(err.message).toContain(badWeights);
     expect(err.message).toContain('model.weights.h5');
-    expect(inMemoryHdf5Files()).toEqual([]);
+    expect(openedHdf5Files()).toEqual([]);
   });
 
   it('hashes the whole file during the same read when asked (stored and compressed members)', async () => {

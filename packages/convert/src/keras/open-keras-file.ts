@@ -1,12 +1,13 @@
 import { MuleError, sha256File } from '@mule-ts/runtime';
-import { readFileOnce } from '../archive/read-file-once.js';
 import { sniffContainer } from '../archive/sniff-container.js';
 import { ZipArchive } from '../archive/zip-archive.js';
-import { openHdf5InMemory } from './hdf5-in-memory.js';
-import type { InMemoryHdf5 } from './hdf5-in-memory.js';
+import { startFileDigests } from '../hashing/file-digests-in-worker.js';
+import type { PendingFileDigests } from '../hashing/file-digests-in-worker.js';
+import { openHdf5Bytes, openHdf5InFile } from './hdf5-open.js';
+import type { OpenedHdf5 } from './hdf5-open.js';
 import { Float32DatasetReader } from './hdf5-read.js';
 import { walkHdf5 } from './hdf5-tree.js';
-import type { H5File, Hdf5Tree } from './hdf5-tree.js';
+import type { Hdf5Tree } from './hdf5-tree.js';
 import { isPlainObject } from './inbound-nodes.js';
 import { readLegacyModel } from './legacy-weights.js';
 import { parseModelConfig } from './model-config.js';
@@ -17,7 +18,7 @@ import type { KerasContainer, KerasDatasetInfo, KerasModelFile, KerasWeight } fr
 import { assignV3Weights } from './v3-weights.js';
 
 export interface OpenKerasFileOptions {
-  /** Also compute the sha256 of the whole file (`sourceSha256`), from the same single read. */
+  /** Also compute the sha256 of the whole file (`sourceSha256`), on a worker while the file is opened. */
   sha256?: boolean;
 }
 
@@ -27,10 +28,10 @@ const WEIGHTS_MEMBER = 'model.weights.h5';
 
 /**
  * Opens any Keras model file without TensorFlow: a `.keras` zip (Keras 2.12+ and 3) or a legacy
- * HDF5 file (`.h5`, and `.keras` from Keras <= 2.12), decided by the magic bytes. The file is read
- * once, sequentially, into memory (the zip member's CRC-32 and, if asked, the file's sha256 are
- * computed during that read), and h5wasm reads the weights from there: nothing is written to
- * disk, and `close()` frees the memory.
+ * HDF5 file (`.h5`, and `.keras` from Keras <= 2.12), decided by the magic bytes. h5wasm reads the
+ * weights in place (Keras stores the zip member uncompressed), so the file is not copied into
+ * memory or to disk; meanwhile a worker reads it once to check the member's CRC-32 and, if asked,
+ * hash it. `close()` releases the file.
  */
 export async function openKerasFile(file: string, options: OpenKerasFileOptions = {}): Promise<KerasModelFile> {
   const sniffed = await sniffContainer(file);
@@ -45,25 +46,52 @@ interface OpenedModel {
   layerGroups: Array<string | null>;
   notes: string[];
   tree: Hdf5Tree;
-  h5: H5File;
+  hdf5: OpenedHdf5;
   /** The name errors about the weights use. */
   weightsLabel: string;
   sourceSha256: string | null;
-  cleanup: () => void;
 }
 
 async function openV3Zip(file: string, options: OpenKerasFileOptions): Promise<KerasModelFile> {
   const archive = await ZipArchive.open(file);
-  let hdf5: InMemoryHdf5 | null = null;
+  let hdf5: OpenedHdf5 | null = null;
+  let digests: PendingFileDigests | null = null;
   try {
     const configText = (await archive.readMember(CONFIG_MEMBER)).toString('utf8');
     const config = parseModelConfig(parsePythonJson(configText, { file, member: CONFIG_MEMBER }), { file, member: CONFIG_MEMBER });
     const kerasVersion = archive.has(METADATA_MEMBER) ? await readKerasVersion(archive, file) : null;
-    const weights = await readWeightsMember(archive, file, options.sha256 === true);
-    archive.close();
     const weightsLabel = `${file} (${WEIGHTS_MEMBER})`;
-    hdf5 = await openHdf5InMemory(weights.bytes, weightsLabel);
-    const tree = walkHdf5(hdf5.file, weightsLabel);
+    const range = await archive.storedMemberRange(WEIGHTS_MEMBER);
+    let sourceSha256: Promise<string | null>;
+    if (range !== null) {
+      digests = startFileDigests(file, { sha256: options.sha256 === true, crc32Range: range });
+      const checked = digests.result.then((d) => {
+        archive.verifyCrc32(WEIGHTS_MEMBER, d.rangeCrc32 ?? 0);
+        return d.sha256;
+      });
+      void checked.catch(() => undefined);
+      sourceSha256 = checked;
+      try {
+        hdf5 = await openHdf5InFile(file, weightsLabel, range);
+      } catch (error) {
+        // A corrupt member is best reported as such, not as whatever HDF5 made of it.
+        await checked;
+        throw error;
+      }
+    } else {
+      // Compressed by some other tool: inflated into memory (the zip reader checks its CRC-32).
+      sourceSha256 = options.sha256 === true ? sha256File(file) : Promise.resolve(null);
+      void sourceSha256.catch(() => undefined);
+      hdf5 = await openHdf5Bytes(await archive.readMember(WEIGHTS_MEMBER, Number.POSITIVE_INFINITY), weightsLabel);
+    }
+    archive.close();
+    let tree: Hdf5Tree;
+    try {
+      tree = walkHdf5(hdf5.file, weightsLabel);
+    } catch (error) {
+      await sourceSha256;
+      throw error;
+    }
     const assignment = assignV3Weights(config.layers, tree, snakeCaseFor(kerasVersion));
     const notes = [...assignment.notes];
     if (config.subclassed) {
@@ -77,35 +105,17 @@ async function openV3Zip(file: string, options: OpenKerasFileOptions): Promise<K
       layerGroups: assignment.layerGroups,
       notes,
       tree,
-      h5: hdf5.file,
+      hdf5,
       weightsLabel,
-      // Awaited last: the worker hashes the file while the HDF5 tree is walked.
-      sourceSha256: await weights.sourceSha256,
-      cleanup: hdf5.close,
+      // Awaited last: the worker reads and checks the file while the HDF5 tree is walked.
+      sourceSha256: await sourceSha256,
     });
   } catch (error) {
     archive.close();
+    await digests?.cancel();
     hdf5?.close();
     throw error;
   }
-}
-
-/**
- * The weights member's bytes. Keras stores it uncompressed, so it is read in place during the one
- * pass over the file; a compressed member (re-zipped by another tool) is inflated instead, and the
- * file hashed separately.
- */
-async function readWeightsMember(archive: ZipArchive, file: string, sha256: boolean): Promise<{ bytes: Uint8Array; sourceSha256: Promise<string> | null }> {
-  const range = await archive.storedMemberRange(WEIGHTS_MEMBER);
-  if (range === null) {
-    const sourceSha256 = sha256 ? sha256File(file) : null;
-    void sourceSha256?.catch(() => undefined); // awaited later, unless opening fails first
-    const bytes = await archive.readMember(WEIGHTS_MEMBER, Number.POSITIVE_INFINITY);
-    return { bytes, sourceSha256 };
-  }
-  const read = await readFileOnce(file, { sha256, crc32Range: range });
-  archive.verifyCrc32(WEIGHTS_MEMBER, read.rangeCrc32 ?? 0);
-  return { bytes: read.bytes.subarray(range.start, range.start + range.length), sourceSha256: read.sha256 };
 }
 
 async function readKerasVersion(archive: ZipArchive, file: string): Promise<string | null> {
@@ -114,9 +124,10 @@ async function readKerasVersion(archive: ZipArchive, file: string): Promise<stri
 }
 
 async function openLegacyHdf5(file: string, options: OpenKerasFileOptions): Promise<KerasModelFile> {
-  const read = await readFileOnce(file, { sha256: options.sha256 === true });
-  const hdf5 = await openHdf5InMemory(read.bytes, file);
+  const digests = options.sha256 === true ? startFileDigests(file, { sha256: true }) : null;
+  let hdf5: OpenedHdf5 | null = null;
   try {
+    hdf5 = await openHdf5InFile(file, file);
     const tree = walkHdf5(hdf5.file, file);
     const legacy = readLegacyModel(hdf5.file, tree, file);
     return toModelFile(file, {
@@ -127,13 +138,13 @@ async function openLegacyHdf5(file: string, options: OpenKerasFileOptions): Prom
       layerGroups: legacy.layerGroups,
       notes: legacy.notes,
       tree,
-      h5: hdf5.file,
+      hdf5,
       weightsLabel: file,
-      sourceSha256: await read.sha256,
-      cleanup: hdf5.close,
+      sourceSha256: digests ? (await digests.result).sha256 : null,
     });
   } catch (error) {
-    hdf5.close();
+    await digests?.cancel();
+    hdf5?.close();
     throw error;
   }
 }
@@ -141,7 +152,12 @@ async function openLegacyHdf5(file: string, options: OpenKerasFileOptions): Prom
 function toModelFile(file: string, opened: OpenedModel): KerasModelFile {
   const layers = opened.config.layers.map((layer, i) => ({ ...layer, weightsGroup: opened.layerGroups[i] ?? null }));
   const datasets: KerasDatasetInfo[] = opened.tree.datasets.map((d) => ({ path: d.path, dtype: d.dtype, shape: d.shape }));
-  const reader = new Float32DatasetReader(opened.h5, opened.weightsLabel, new Map(opened.tree.datasets.map((d) => [d.path, d.metadata])));
+  const reader = new Float32DatasetReader(
+    opened.hdf5.file,
+    opened.weightsLabel,
+    new Map(opened.tree.datasets.map((d) => [d.path, d.metadata])),
+    opened.hdf5.readFailure,
+  );
   let closed = false;
   const assertOpen = (path: string): void => {
     if (closed) throw new MuleError('IO', `${file} is closed; cannot read "${path}"`, { file, tensor: path });
@@ -170,7 +186,7 @@ function toModelFile(file: string, opened: OpenedModel): KerasModelFile {
       if (closed) return;
       closed = true;
       reader.close();
-      opened.cleanup();
+      opened.hdf5.close();
     },
   };
 }
