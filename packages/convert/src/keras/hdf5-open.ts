@@ -52,7 +52,6 @@ export async function openHdf5InFile(file: string, label: string, range?: FileRa
   } catch (cause) {
     throw new MuleError('IO', `Cannot open ${file}: ${(cause as Error).message}`, { file, cause });
   }
-  const { start, length } = range ?? { start: 0, length: fstatSync(fd).size };
   let failure: MuleError | null = null;
   const fail = (error: MuleError): never => {
     failure ??= error;
@@ -60,6 +59,7 @@ export async function openHdf5InFile(file: string, label: string, range?: FileRa
   };
   const path = nextPath();
   try {
+    const { start, length } = range ?? { start: 0, length: fstatSync(fd).size };
     FS.writeFile(path, new Uint8Array(0));
     const node = FS.lookupPath(path).node;
     // A MEMFS file whose size is the range's and whose reads go to the file: HDF5 sees an
@@ -95,6 +95,7 @@ export async function openHdf5InFile(file: string, label: string, range?: FileRa
       },
     };
   } catch (error) {
+    if (FS.analyzePath(path).exists) FS.unlink(path);
     closeSync(fd);
     throw error;
   }
@@ -122,6 +123,7 @@ const EPERM = 63;
 interface EmscriptenFsInternals {
   lookupPath(path: string): { node: { usedBytes: number; stream_ops: Record<string, unknown> } };
   ErrnoError: new (errno: number) => Error;
+  analyzePath(path: string): { exists: boolean };
 }
 
 function nextPath(): string {
