@@ -1,4 +1,5 @@
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { MuleError, type MuleErrorCode } from '@mule-ts/runtime';
 import { SMALL_TEST_SPEC, ZIP_EPOCH, buildKerasModel, writeKerasArchive, writeStoredZip, type KerasModelDraft } from '@mule-ts/keras-fixture';
@@ -129,6 +130,24 @@ describe('convert refuses bad input, naming the file and the layer or tensor, wr
       ctx.skip();
     }
     await expectFailure(join(samples!, 'mpnunez_mnist-gan_descriminator.keras'), 'WRONG_ARCHITECTURE', /SF-NFNet-F0/);
+  });
+
+  it('a source file that changed while it was converted', async () => {
+    const file = await writeDraft(() => {});
+    const before = (await readdir(tmp.dir)).sort();
+    let touched = false;
+    const conversion = convertKerasFile({
+      keras: file,
+      outDir,
+      onProgress: (p) => {
+        if (p.phase === 'write' && !touched) {
+          touched = true;
+          utimesSync(file, new Date(), new Date(Date.now() + 60_000));
+        }
+      },
+    });
+    await expect(conversion).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/changed while it was converted.*nothing was written/) });
+    expect((await readdir(tmp.dir)).sort()).toEqual(before);
   });
 
   it('exits non-zero from the CLI with one message naming the file', async () => {

@@ -3,12 +3,14 @@
  * written atomically (nothing new survives a failed run).
  */
 import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { basename } from 'node:path';
 import {
   BACKBONE_FILE_NAME,
   MANIFEST_FILE_NAME,
   MODEL_CONFIG_FILE_NAME,
   MULE_F0_PARAMETER_COUNT,
+  MuleError,
   SAFETENSORS_FILE_NAME,
   MULE_F0_SPEC,
   digestFile,
@@ -60,7 +62,8 @@ export interface ConvertSummary {
 export async function convertKerasFile(options: ConvertOptions): Promise<ConvertSummary> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
-  const sourceBytes = (await stat(options.keras)).size;
+  const sourceStat = await statSource(options.keras);
+  const sourceBytes = sourceStat.size;
   progress({ phase: 'open' });
   const model = await openKerasFile(options.keras, { sha256: true });
   try {
@@ -120,6 +123,7 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
       };
       await writeStagedFile(staged, MANIFEST_FILE_NAME, serializeManifest(manifest));
       progress({ phase: 'finish' });
+      await assertUnchanged(options.keras, sourceStat);
       await staged.commit();
       return {
         source: { file: options.keras, sha256: sourceSha256, bytes: sourceBytes, kerasVersion: model.kerasVersion, container: model.container },
@@ -136,6 +140,29 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
     }
   } finally {
     await model.close();
+  }
+}
+
+async function statSource(file: string): Promise<Stats> {
+  try {
+    return await stat(file);
+  } catch (cause) {
+    throw new MuleError('IO', `Cannot read ${file}: ${(cause as Error).message}`, { file, cause });
+  }
+}
+
+/**
+ * The file is read twice over (HDF5 reads it in place while a worker hashes it), so a file replaced
+ * or rewritten meanwhile could pair one file's weights with another's sha256: refuse it.
+ */
+async function assertUnchanged(file: string, before: Stats): Promise<void> {
+  const after = await statSource(file);
+  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ino !== before.ino) {
+    throw new MuleError('IO', `${file} changed while it was converted (its size, modification time or inode differ); nothing was written, run convert again`, {
+      file,
+      expected: { size: before.size, mtimeMs: before.mtimeMs, ino: before.ino },
+      found: { size: after.size, mtimeMs: after.mtimeMs, ino: after.ino },
+    });
   }
 }
 
