@@ -125,6 +125,18 @@ describe.skipIf(samples === null)('openKerasFile on damaged .keras zips (built f
     expect(err.message).toContain('CRC-32');
   });
 
+  it('reports a weights member damaged where HDF5 reads its structure as a CRC-32 mismatch, not as an HDF5 error', async () => {
+    const file = join(tmp.dir, 'bad-signature.keras');
+    const probe = await ZipArchive.open(join(samples as string, 'mpnunez_mnist-gan_descriminator.keras'));
+    const range = await probe.storedMemberRange('model.weights.h5').finally(() => probe.close());
+    const damaged = Buffer.from(original);
+    damaged[range!.start + 1] = (damaged[range!.start + 1] as number) ^ 0xff; // the HDF5 signature
+    await writeFile(file, damaged);
+    const err = await expectMuleError(openKerasFile(file), 'TRUNCATED');
+    expect(err.message).toContain(file);
+    expect(err.message).toContain('CRC-32');
+  });
+
   it('refuses a zip without config.json, naming the file and the member', async () => {
     const file = join(tmp.dir, 'no-config.keras');
     await writeZip(file, [member('metadata.json'), member('model.weights.h5')]);

@@ -63,6 +63,9 @@ async function openV3Zip(file: string, options: OpenKerasFileOptions): Promise<K
     const weightsLabel = `${file} (${WEIGHTS_MEMBER})`;
     const range = await archive.storedMemberRange(WEIGHTS_MEMBER);
     let sourceSha256: Promise<string | null>;
+    // Rejects when the stored member's CRC-32 does not match: a corrupt member is best reported as
+    // such, not as whatever HDF5 made of it, so failures below wait for it first.
+    let memberChecked: Promise<unknown> = Promise.resolve();
     if (range !== null) {
       digests = startFileDigests(file, { sha256: options.sha256 === true, crc32Range: range });
       const checked = digests.result.then((d) => {
@@ -71,11 +74,11 @@ async function openV3Zip(file: string, options: OpenKerasFileOptions): Promise<K
       });
       void checked.catch(() => undefined);
       sourceSha256 = checked;
+      memberChecked = checked;
       try {
         hdf5 = await openHdf5InFile(file, weightsLabel, range);
       } catch (error) {
-        // A corrupt member is best reported as such, not as whatever HDF5 made of it.
-        await checked;
+        await memberChecked;
         throw error;
       }
     } else {
@@ -89,7 +92,7 @@ async function openV3Zip(file: string, options: OpenKerasFileOptions): Promise<K
     try {
       tree = walkHdf5(hdf5.file, weightsLabel);
     } catch (error) {
-      await sourceSha256;
+      await memberChecked;
       throw error;
     }
     const assignment = assignV3Weights(config.layers, tree, snakeCaseFor(kerasVersion));
