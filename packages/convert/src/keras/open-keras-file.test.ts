@@ -113,12 +113,17 @@ describe.skipIf(samples === null)('openKerasFile on damaged .keras zips (built f
     expect(err.message).toContain(file);
   });
 
-  it('refuses a zip whose weights member is corrupt (CRC-32 mismatch)', async () => {
-    const file = join(tmp.dir, 'flipped.keras');
+  /** The sample with the byte at `at` inverted, written as `name`. */
+  async function writeWithFlippedByte(name: string, at: number): Promise<string> {
+    const file = join(tmp.dir, name);
     const damaged = Buffer.from(original);
-    const at = Math.floor(damaged.length * 0.6); // inside the stored model.weights.h5 data
     damaged[at] = (damaged[at] as number) ^ 0xff;
     await writeFile(file, damaged);
+    return file;
+  }
+
+  it('refuses a zip whose weights member is corrupt (CRC-32 mismatch)', async () => {
+    const file = await writeWithFlippedByte('flipped.keras', Math.floor(original.length * 0.6)); // inside the stored model.weights.h5 data
     const err = await expectMuleError(openKerasFile(file), 'TRUNCATED');
     expect(err.message).toContain(file);
     expect(err.message).toContain('model.weights.h5');
@@ -126,12 +131,9 @@ describe.skipIf(samples === null)('openKerasFile on damaged .keras zips (built f
   });
 
   it('reports a weights member damaged where HDF5 reads its structure as a CRC-32 mismatch, not as an HDF5 error', async () => {
-    const file = join(tmp.dir, 'bad-signature.keras');
     const probe = await ZipArchive.open(join(samples as string, 'mpnunez_mnist-gan_descriminator.keras'));
     const range = await probe.storedMemberRange('model.weights.h5').finally(() => probe.close());
-    const damaged = Buffer.from(original);
-    damaged[range!.start + 1] = (damaged[range!.start + 1] as number) ^ 0xff; // the HDF5 signature
-    await writeFile(file, damaged);
+    const file = await writeWithFlippedByte('bad-signature.keras', range!.start + 1); // the HDF5 signature
     const err = await expectMuleError(openKerasFile(file), 'TRUNCATED');
     expect(err.message).toContain(file);
     expect(err.message).toContain('CRC-32');
