@@ -4,7 +4,7 @@
 // a .keras v3 zip (default) or the legacy HDF5 full-model file (`model.save("model.h5")`).
 import { stat } from 'node:fs/promises';
 import { argv, chalk } from 'zx';
-import { specParameterCount } from '@mule-ts/runtime';
+import { specParameterCount } from '@mule-ts/core';
 import { FIXTURE_SPECS, writeKerasFixture, writeLegacyKerasFixture } from '@mule-ts/keras-fixture';
 import type { FixtureSize, WriteProgress } from '@mule-ts/keras-fixture';
 

@@ -18,7 +18,7 @@ const REQUIRED_FILES: Record<string, string[]> = {
   '@mule-ts/verify': ['python/mule_reference/__main__.py', 'python/upstream_dump.py', 'README.md'],
 };
 /** What the consumer check installs from the tarballs and imports with plain Node. */
-const CONSUMER_PACKAGES = ['@mule-ts/runtime', '@mule-ts/convert'];
+const CONSUMER_PACKAGES = ['@mule-ts/core', '@mule-ts/runtime', '@mule-ts/convert'];
 const TEST_SUMMARY = /^tests: \d+ passed, \d+ failed, \d+ skipped$/m;
 
 const work = await mkdtemp(join(tmpdir(), 'mule-gate-'));

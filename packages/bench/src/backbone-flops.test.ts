@@ -1,4 +1,4 @@
-import { MULE_F0_SPEC } from '@mule-ts/runtime';
+import { MULE_F0_SPEC } from '@mule-ts/core';
 import { describe, expect, it } from 'vitest';
 import { backboneFlops } from './backbone-flops.js';
 

@@ -3,8 +3,8 @@
  * (grouped convs count their per-group fan-in) and of the squeeze-excite dense layers. Pointwise
  * work (GELU, pooling, adds) is left out, as is usual for GFLOP/s figures.
  */
+import type { ConvSpec, SfNfNetSpec } from '@mule-ts/core';
 import { hoistFrequencyStride, tfSamePadding } from '@mule-ts/convert';
-import type { ConvSpec, SfNfNetSpec } from '@mule-ts/runtime';
 
 export interface FlopCount {
   /** Total FLOPs (2·MACs) for one slice: the model's work, the figure GFLOP/s rates are based on. */

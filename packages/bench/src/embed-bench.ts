@@ -4,6 +4,7 @@
  * decoding and the front-end, the backbone batched across files) in audio-hours per hour.
  * Stage times are medians over interleaved rounds; the audio is generated with ffmpeg.
  */
+import { extractSlices, logMelSpectrogram, resampleTo16k } from '@mule-ts/core';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -11,18 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { convertKerasFile } from '@mule-ts/convert';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
-import {
-  MuleModel,
-  decodeWithFfmpeg,
-  defaultJobs,
-  extractSlices,
-  findFfmpeg,
-  ffmpegMissingError,
-  logMelSpectrogram,
-  parseEmbedArgs,
-  resampleTo16k,
-  runEmbedCommand,
-} from '@mule-ts/runtime';
+import { MuleModel, decodeWithFfmpeg, defaultJobs, findFfmpeg, ffmpegMissingError, parseEmbedArgs, runEmbedCommand } from '@mule-ts/runtime';
 import { median } from './measure.js';
 
 const run = promisify(execFile);

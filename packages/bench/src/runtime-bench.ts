@@ -4,24 +4,13 @@
  * speed, and ORT's graph optimisation levels. Rounds are interleaved and medians reported, so a
  * load change on a shared machine hits every row alike.
  */
+import { BACKBONE_FILE_NAME, MODEL_CONFIG_FILE_NAME, extractSlices, logMelSpectrogram } from '@mule-ts/core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertKerasFile } from '@mule-ts/convert';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
-import {
-  BACKBONE_FILE_NAME,
-  BackboneSession,
-  MODEL_CONFIG_FILE_NAME,
-  POINTWISE_CONV_CHANNEL_BATCH,
-  extractSlices,
-  logMelSpectrogram,
-  ortSessionOptions,
-  readModelConfig,
-  type BackboneSessionOptions,
-  type BackboneSessionSettings,
-  type GraphOptimizationLevel,
-} from '@mule-ts/runtime';
+import { BackboneSession, POINTWISE_CONV_CHANNEL_BATCH, ortSessionOptions, readModelConfig, type BackboneSessionOptions, type BackboneSessionSettings, type GraphOptimizationLevel } from '@mule-ts/runtime';
 import { backboneFlops, type FlopCount } from './backbone-flops.js';
 import { MATMUL_SIZE, OrtMatmul, findNumpyPython, matmulFlops, pseudoRandom, timeNumpyMatmul } from './matmul-reference.js';
 import { emptyRunTimes, median, timeRun, type RunTimes } from './measure.js';

@@ -5,7 +5,7 @@
  * applied (fusion, slow stage, fast stage per stage), which creates the TFOpLambda layers of the
  * squeeze-excite. Pure: no I/O.
  */
-import type { BlockSpec, ConvSpec, SfNfNetSpec } from '@mule-ts/runtime';
+import type { BlockSpec, ConvSpec, SfNfNetSpec } from '@mule-ts/core';
 import { checkpointGroupPaths } from './checkpoint-paths.js';
 import { functionalLayerOrder } from './functional-order.js';
 import type { JsonObject, JsonValue } from './python-json.js';

@@ -3,7 +3,7 @@
  * the same SF-NFNet-F0 graph the `.keras` writer uses: the legacy `model_config` and, per layer,
  * the variable names Keras would give. Pure: no I/O.
  */
-import type { SfNfNetSpec } from '@mule-ts/runtime';
+import type { SfNfNetSpec } from '@mule-ts/core';
 import { buildKerasGraph, kerasModelConfig, layerCheckpointPaths, serializeLayer } from './keras-graph.js';
 import type { GraphLayer, KerasGraph, LayerVariable } from './keras-graph.js';
 import type { JsonObject, JsonValue } from './python-json.js';

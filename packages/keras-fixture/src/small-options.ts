@@ -1,5 +1,4 @@
-import { buildSfNfNetSpec } from '@mule-ts/runtime';
-import type { SfNfNetOptions, SfNfNetSpec } from '@mule-ts/runtime';
+import { buildSfNfNetSpec, type SfNfNetOptions, type SfNfNetSpec } from '@mule-ts/core';
 
 /**
  * A small SF-NFNet-F0 that keeps every structural feature of the released model (both stems, four

@@ -1,6 +1,6 @@
+import { MULE_F0_PARAMETER_COUNT } from '@mule-ts/core';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MULE_F0_PARAMETER_COUNT } from '@mule-ts/runtime';
 import { describePythonLookup, findPython, makeTempDir, runPython } from '@mule-ts/test-utils';
 import { describe, expect, it } from 'vitest';
 import { writeKerasFixture } from './write-keras.js';

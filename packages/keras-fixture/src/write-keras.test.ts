@@ -1,8 +1,7 @@
+import { specParameterCount, type ConvSpec, type SfNfNetSpec } from '@mule-ts/core';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { specParameterCount } from '@mule-ts/runtime';
-import type { ConvSpec, SfNfNetSpec } from '@mule-ts/runtime';
 import { describePythonLookup, findPython, makeTempDir, runPython } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointGroupPaths } from './checkpoint-paths.js';

@@ -2,12 +2,11 @@
  * Writes `.keras` files in the Keras 2.13.1 layout: an in-memory draft (config, metadata, the h5
  * group tree and lazily generated datasets) that tests may mutate, then the archive on disk.
  */
+import { MULE_F0_SPEC, type SfNfNetSpec } from '@mule-ts/core';
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import h5wasm from 'h5wasm/node';
-import { MULE_F0_SPEC } from '@mule-ts/runtime';
-import type { SfNfNetSpec } from '@mule-ts/runtime';
 import { CHECKPOINT_PREFIX } from './checkpoint-paths.js';
 import { buildKerasGraph, kerasModelConfig, layerCheckpointPaths } from './keras-graph.js';
 import { pythonJsonDumps } from './python-json.js';

@@ -1,8 +1,8 @@
+import { specParameterCount } from '@mule-ts/core';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { specParameterCount } from '@mule-ts/runtime';
 import { describePythonLookup, findPython, kerasSamplesDir, makeTempDir, runPython } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLegacyKerasModel } from './legacy-keras-model.js';

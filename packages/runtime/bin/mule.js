@@ -21,6 +21,9 @@ const tsx = !installed && existsSync(source) ? tsxApi() : null;
 if (tsx) {
   const { register } = await import(tsx);
   register();
+  // Workspace packages resolve to their TypeScript sources through the `source` export condition.
+  const hook = 'export async function resolve(s, c, next) { return next(s, { ...c, conditions: [...c.conditions, "source"] }); }';
+  (await import('node:module')).register(`data:text/javascript,${encodeURIComponent(hook)}`);
   entry = await import(source.href);
 } else if (existsSync(compiled)) {
   entry = await import(compiled.href);

@@ -1,3 +1,4 @@
 export * from './find-python.js';
 export * from './paths.js';
 export * from './seeded-random.js';
+export * from './sha256-of-file.js';

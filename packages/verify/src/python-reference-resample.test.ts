@@ -1,10 +1,10 @@
 // The reference's resampler (mule_reference.resample + the `resample` CLI stage): its filter table
 // against numpy's np.kaiser * np.sinc and against the runtime's table, its output against the
 // runtime's resampleTo16k (two implementations written apart), and against Debian's resampy.
+import { kaiserBestFilter, librosaResampledLength, resampleTo16k } from '@mule-ts/core';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kaiserBestFilter, librosaResampledLength, resampleTo16k } from '@mule-ts/runtime';
 import { describePythonLookup, findPython, makeTempDir } from '@mule-ts/test-utils';
 import { runReferenceCli, runReferenceScript } from './__fixtures__/reference-python.js';
 import { ndarray, readNpy, writeNpy, type NDArray } from './npy/index.js';

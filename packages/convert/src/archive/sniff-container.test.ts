@@ -1,6 +1,6 @@
+import { MuleError } from '@mule-ts/core';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MuleError } from '@mule-ts/runtime';
 import { makeTempDir } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';

@@ -1,5 +1,5 @@
+import { MuleError } from '@mule-ts/core';
 import { open } from 'node:fs/promises';
-import { MuleError } from '@mule-ts/runtime';
 
 /** What a model file holds, decided by its magic bytes and never by its name. */
 export type ContainerKind = 'zip' | 'hdf5';

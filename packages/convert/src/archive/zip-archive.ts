@@ -1,3 +1,4 @@
+import { MuleError } from '@mule-ts/core';
 import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
@@ -5,7 +6,6 @@ import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
-import { MuleError } from '@mule-ts/runtime';
 
 export interface ZipMember {
   name: string;

@@ -2,9 +2,9 @@
  * The `pnpm convert` command line: `convert --keras FILE [--out DIR]` and
  * `convert inspect FILE [--json]`. Returns the exit code; prints errors once, here.
  */
+import { isMuleError } from '@mule-ts/core';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { isMuleError } from '@mule-ts/runtime';
 import { convertKerasFile } from '../convert/convert-keras.js';
 import { formatInspectTable, inspectKerasFile } from '../inspect/index.js';
 import { ProgressPrinter, formatBytes } from './progress-printer.js';

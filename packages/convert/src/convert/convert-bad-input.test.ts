@@ -1,7 +1,7 @@
+import { MuleError, type MuleErrorCode } from '@mule-ts/core';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { MuleError, type MuleErrorCode } from '@mule-ts/runtime';
 import { SMALL_TEST_SPEC, ZIP_EPOCH, buildKerasModel, writeKerasArchive, writeStoredZip, type KerasModelDraft } from '@mule-ts/keras-fixture';
 import { kerasSamplesDir, makeTempDir } from '@mule-ts/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -2,29 +2,15 @@
  * `pnpm convert`: a Keras file in, `model.safetensors` + `config.json` + `manifest.json` out,
  * written atomically (nothing new survives a failed run).
  */
+import { BACKBONE_FILE_NAME, MANIFEST_FILE_NAME, MODEL_CONFIG_FILE_NAME, MULE_F0_PARAMETER_COUNT, MuleError, SAFETENSORS_FILE_NAME, MULE_F0_SPEC, makeModelConfig, serializeManifest, type ArtifactManifest, type SfNfNetSpec } from '@mule-ts/core';
 import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename } from 'node:path';
-import {
-  BACKBONE_FILE_NAME,
-  MANIFEST_FILE_NAME,
-  MODEL_CONFIG_FILE_NAME,
-  MULE_F0_PARAMETER_COUNT,
-  MuleError,
-  SAFETENSORS_FILE_NAME,
-  MULE_F0_SPEC,
-  digestFile,
-  makeModelConfig,
-  openSafetensors,
-  serializeManifest,
-  type ArtifactManifest,
-  type SfNfNetSpec,
-} from '@mule-ts/runtime';
 import { openKerasFile } from '../keras/open-keras-file.js';
 import { createStagedOutput, writeStagedFile } from '../output/index.js';
 import { buildCanonicalCheckpoint, recogniseSfNfNet } from '../recognise/index.js';
 import { writeBackboneOnnx } from '../onnx/index.js';
-import { writeSafetensors } from '../safetensors/index.js';
+import { openSafetensors, writeSafetensors } from '../safetensors/index.js';
 import { CONVERTER } from './converter-version.js';
 
 /** 'open': the HDF5 tree is walked in place while a worker hashes the source and checks the weights' CRC-32. */
@@ -101,15 +87,15 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
         // Built from the safetensors just written, so the ONNX holds exactly what they hold.
         const tensors = openSafetensors(staged.pathFor(SAFETENSORS_FILE_NAME));
         try {
-          await writeBackboneOnnx(staged.pathFor(BACKBONE_FILE_NAME), checkpoint.spec, (name) => tensors.readTensor(name), {
+          const onnx = await writeBackboneOnnx(staged.pathFor(BACKBONE_FILE_NAME), checkpoint.spec, (name) => tensors.readTensor(name), {
             keepWs: options.keepWs ?? false,
             source: options.keras,
             producerVersion: CONVERTER.version,
           });
+          files[BACKBONE_FILE_NAME] = { sha256: onnx.sha256, bytes: onnx.byteLength };
         } finally {
           tensors.close();
         }
-        files[BACKBONE_FILE_NAME] = await digestFile(staged.pathFor(BACKBONE_FILE_NAME));
       }
       const config = makeModelConfig(checkpoint.spec, checkpoint.parameterCount, isReleased);
       files[MODEL_CONFIG_FILE_NAME] = await writeStagedFile(staged, MODEL_CONFIG_FILE_NAME, `${JSON.stringify(config, null, 2)}\n`);

@@ -1,7 +1,7 @@
+import { MULE_F0_PARAMETER_COUNT } from '@mule-ts/core';
 import { existsSync } from 'node:fs';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MULE_F0_PARAMETER_COUNT } from '@mule-ts/runtime';
 import { writeKerasFixture, writeLegacyKerasFixture } from '@mule-ts/keras-fixture';
 import { makeTempDir } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

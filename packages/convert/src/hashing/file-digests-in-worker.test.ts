@@ -1,8 +1,8 @@
+import { MuleError } from '@mule-ts/core';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { MuleError } from '@mule-ts/runtime';
 import { makeTempDir, mulberry32 } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileDigests } from './file-digests-in-worker.js';

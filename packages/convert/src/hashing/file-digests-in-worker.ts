@@ -1,5 +1,5 @@
+import { MuleError } from '@mule-ts/core';
 import { Worker } from 'node:worker_threads';
-import { MuleError } from '@mule-ts/runtime';
 
 export interface FileDigestsRequest {
   /** The sha256 of the whole file. */

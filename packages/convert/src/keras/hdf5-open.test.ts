@@ -1,7 +1,7 @@
+import { MuleError } from '@mule-ts/core';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
-import { MuleError } from '@mule-ts/runtime';
 import { makeTempDir } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZipArchive } from '../archive/zip-archive.js';

@@ -5,10 +5,10 @@
  * reads become `pread`s of that range, so only what it asks for is read, and nothing is copied
  * whole into memory or written to disk.
  */
+import { MuleError } from '@mule-ts/core';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import h5wasm, { Module } from 'h5wasm';
 import type { File as H5File } from 'h5wasm';
-import { MuleError } from '@mule-ts/runtime';
 
 export interface OpenedHdf5 {
   file: H5File;

@@ -1,6 +1,6 @@
+import { MuleError } from '@mule-ts/core';
 import h5wasm, { Module } from 'h5wasm';
 import type { Dataset, Group, Metadata } from 'h5wasm';
-import { MuleError } from '@mule-ts/runtime';
 import { hdf5ErrorReason } from './hdf5-open.js';
 import { numpyDtype } from './hdf5-tree.js';
 import type { H5File } from './hdf5-tree.js';

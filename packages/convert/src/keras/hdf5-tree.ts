@@ -1,6 +1,6 @@
+import { MuleError } from '@mule-ts/core';
 import h5wasm, { Module } from 'h5wasm';
 import type { File as H5File, Group, Metadata } from 'h5wasm';
-import { MuleError } from '@mule-ts/runtime';
 import type { KerasDatasetInfo } from './types.js';
 
 export type { H5File };

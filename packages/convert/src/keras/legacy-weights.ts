@@ -1,6 +1,6 @@
+import { MuleError } from '@mule-ts/core';
 import h5wasm from 'h5wasm';
 import type { Group } from 'h5wasm';
-import { MuleError } from '@mule-ts/runtime';
 import { readStringAttribute, readStringListAttribute } from './hdf5-read.js';
 import type { H5File, Hdf5Tree } from './hdf5-tree.js';
 import { parseModelConfig } from './model-config.js';

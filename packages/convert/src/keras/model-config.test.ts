@@ -1,4 +1,4 @@
-import { MuleError } from '@mule-ts/runtime';
+import { MuleError } from '@mule-ts/core';
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from './model-config.js';
 

@@ -1,4 +1,4 @@
-import { MuleError } from '@mule-ts/runtime';
+import { MuleError } from '@mule-ts/core';
 import { isPlainObject, normaliseInboundNodes } from './inbound-nodes.js';
 import type { JsonSource } from './python-json.js';
 import type { KerasLayer, KerasTensorRef } from './types.js';

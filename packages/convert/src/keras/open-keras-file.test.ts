@@ -1,7 +1,7 @@
+import { MuleError } from '@mule-ts/core';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MuleError } from '@mule-ts/runtime';
 import { describePythonLookup, findPython, kerasSamplesDir, makeTempDir, runPython } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';

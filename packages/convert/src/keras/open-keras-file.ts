@@ -1,4 +1,4 @@
-import { MuleError, sha256File } from '@mule-ts/runtime';
+import { MuleError } from '@mule-ts/core';
 import { sniffContainer } from '../archive/sniff-container.js';
 import { ZipArchive } from '../archive/zip-archive.js';
 import { startFileDigests } from '../hashing/file-digests-in-worker.js';
@@ -83,7 +83,7 @@ async function openV3Zip(file: string, options: OpenKerasFileOptions): Promise<K
       }
     } else {
       // Compressed by some other tool: inflated into memory (the zip reader checks its CRC-32).
-      sourceSha256 = options.sha256 === true ? sha256File(file) : Promise.resolve(null);
+      sourceSha256 = options.sha256 === true ? startFileDigests(file, { sha256: true }).result.then((d) => d.sha256) : Promise.resolve(null);
       void sourceSha256.catch(() => undefined);
       hdf5 = await openHdf5Bytes(await archive.readMember(WEIGHTS_MEMBER, Number.POSITIVE_INFINITY), weightsLabel);
     }

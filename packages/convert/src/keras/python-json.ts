@@ -1,4 +1,4 @@
-import { MuleError } from '@mule-ts/runtime';
+import { MuleError } from '@mule-ts/core';
 
 /** Where a JSON text came from, for error messages. */
 export interface JsonSource {

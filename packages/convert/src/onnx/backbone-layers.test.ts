@@ -2,7 +2,7 @@
  * The backbone's subgraphs (scaled GELU, squeeze-excite, weight-standardised conv) as small ONNX
  * models in onnxruntime, against hand-computed values and direct float64 loops.
  */
-import { SCALED_ACTIVATION_GAIN, type BlockSpec, type ConvSpec } from '@mule-ts/runtime';
+import { SCALED_ACTIVATION_GAIN, type BlockSpec, type ConvSpec } from '@mule-ts/core';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { hoistFrequencyStride, materialise, scaledGelu, squeezeExcite, wsConv, type BackboneGraphContext, type ScaleFolding } from './backbone-layers.js';

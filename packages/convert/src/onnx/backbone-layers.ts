@@ -18,7 +18,7 @@
  * computation without the rows nobody reads: (s-1)/s of the 1×1 conv's work (the widest conv of
  * the slow path: 4608 input channels in the last stage).
  */
-import { MuleError, type BlockSpec, type ConvSpec } from '@mule-ts/runtime';
+import { MuleError, type BlockSpec, type ConvSpec } from '@mule-ts/core';
 import type { OnnxGraphBuilder } from './onnx-graph-builder.js';
 import { onnxSamePadding } from './tf-same-padding.js';
 import { WS_EPSILON, standardiseConvKernel } from './weight-standardisation.js';

@@ -3,9 +3,9 @@
  * size, that onnxruntime loads it and runs N = 2, and the throughput on this machine (printed,
  * not asserted). Large files are deleted at the end.
  */
+import { MULE_F0_PARAMETER_COUNT } from '@mule-ts/core';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MULE_F0_PARAMETER_COUNT } from '@mule-ts/runtime';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
 import { makeTempDir } from '@mule-ts/test-utils';
 import * as ort from 'onnxruntime-node';

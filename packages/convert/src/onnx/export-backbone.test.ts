@@ -4,10 +4,10 @@
  * float64 evaluation written here from UPSTREAM.md (a sanity check; the parity proof against the
  * Python reference is separate).
  */
+import { MuleError, type BlockSpec, type ConvSpec, type SfNfNetSpec } from '@mule-ts/core';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MuleError, type BlockSpec, type ConvSpec, type SfNfNetSpec } from '@mule-ts/runtime';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
 import { makeTempDir } from '@mule-ts/test-utils';
 import * as ort from 'onnxruntime-node';

@@ -5,7 +5,7 @@
  * shared/reference/UPSTREAM.md): both stems, the fast-to-slow fusions concatenated after the slow
  * channels, the NF stages, and the head GAP(slow) ++ GAP(fast) → scaled GELU.
  */
-import type { SfNfNetSpec } from '@mule-ts/runtime';
+import type { SfNfNetSpec } from '@mule-ts/core';
 import { materialise, nfBlock, plain, scaledGelu, wsConv, type BackboneGraphContext, type Feature, type ScaleFolding } from './backbone-layers.js';
 import { OnnxGraphBuilder, concatEncodedModel, type EncodedModel } from './onnx-graph-builder.js';
 import { writeFileAtomic } from '../output/write-file-atomic.js';
@@ -37,6 +37,8 @@ export interface BackboneOnnxOptions {
 
 export interface BackboneOnnxSummary {
   byteLength: number;
+  /** Of the file as written. */
+  sha256: string;
   nodeCount: number;
   initializerCount: number;
 }
@@ -140,6 +142,6 @@ export async function writeBackboneOnnx(
   options: BackboneOnnxOptions = {},
 ): Promise<BackboneOnnxSummary> {
   const { encoded, nodeCount, initializerCount } = buildBackboneOnnxModel(spec, tensor, options);
-  await writeFileAtomic(file, encoded.chunks);
-  return { byteLength: encoded.byteLength, nodeCount, initializerCount };
+  const { sha256 } = await writeFileAtomic(file, encoded.chunks);
+  return { byteLength: encoded.byteLength, sha256, nodeCount, initializerCount };
 }

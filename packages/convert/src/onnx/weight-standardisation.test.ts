@@ -1,4 +1,4 @@
-import type { ConvSpec } from '@mule-ts/runtime';
+import type { ConvSpec } from '@mule-ts/core';
 import { describePythonLookup, findPython, runPython } from '@mule-ts/test-utils';
 import { describe, expect, it } from 'vitest';
 import { standardiseConvKernel } from './weight-standardisation.js';

@@ -1,10 +1,10 @@
+import type { ConvSpec } from '@mule-ts/core';
 /**
  * Weight standardisation of a conv kernel, baked in float64 (upstream recomputes it in float32 on
  * every call from `v` and `gain`): per output channel, mean and population variance over
  * (in/groups, kh, kw); fan_in = kh·kw·in/groups; scale = gain / sqrt(max(var·fan_in, 1e-4));
  * kernel = v·scale − mean·scale.
  */
-import type { ConvSpec } from '@mule-ts/runtime';
 
 export const WS_EPSILON = 1e-4;
 

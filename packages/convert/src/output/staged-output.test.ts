@@ -3,8 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256File } from '@mule-ts/runtime';
-import { makeTempDir } from '@mule-ts/test-utils';
+import { makeTempDir, sha256OfFile } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStagedOutput, withStagedOutput } from './staged-output.js';
 import { writeFileAtomic } from './write-file-atomic.js';
@@ -105,7 +104,7 @@ describe('withStagedOutput', () => {
     const dir = existingOutputDir();
     const digest = await withStagedOutput(dir, (out) => writeStagedFile(out, 'config.json', '{"a":1}\n'));
     expect(snapshot(dir)['config.json']).toBe('{"a":1}\n');
-    expect(digest).toEqual({ sha256: await sha256File(join(dir, 'config.json')), bytes: 8 });
+    expect(digest).toEqual({ sha256: await sha256OfFile(join(dir, 'config.json')), bytes: 8 });
     expect(digest.sha256).toBe(createHash('sha256').update('{"a":1}\n').digest('hex'));
   });
 

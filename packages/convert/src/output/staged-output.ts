@@ -7,10 +7,10 @@
  * commit and abort are synchronous on purpose: no event-loop turn separates the renames, so a
  * signal handler can never observe a half-done commit.
  */
+import { MuleError } from '@mule-ts/core';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { MuleError } from '@mule-ts/runtime';
 import { registerSignalCleanup } from './signal-cleanup.js';
 
 export interface StagedOutput {

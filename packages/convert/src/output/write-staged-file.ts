@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { MuleError, type FileDigest } from '@mule-ts/runtime';
+import { MuleError, type ManifestFileEntry } from '@mule-ts/core';
 import type { StagedOutput } from './staged-output.js';
 
 /** Writes a small in-memory output (config, manifest) to its staged path; returns its digest. */
-export async function writeStagedFile(output: StagedOutput, name: string, data: string | Uint8Array): Promise<FileDigest> {
+export async function writeStagedFile(output: StagedOutput, name: string, data: string | Uint8Array): Promise<ManifestFileEntry> {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const path = output.pathFor(name);
   try {

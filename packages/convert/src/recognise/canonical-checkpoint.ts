@@ -3,14 +3,7 @@
  * shape up front (before anything is written) and reading lazily, one tensor at a time, into the
  * canonical layout (see runtime `canonical-names.ts`).
  */
-import {
-  MuleError,
-  canonicalTensors,
-  elementCount,
-  type CanonicalTensor,
-  type SfNfNetSpec,
-  type TensorRole,
-} from '@mule-ts/runtime';
+import { MuleError, canonicalTensors, elementCount, type CanonicalTensor, type SfNfNetSpec, type TensorRole } from '@mule-ts/core';
 import type { KerasLayer, KerasModelFile, KerasWeight } from '../keras/types.js';
 import { copyInto, transposeDenseToOutInInto, transposeHwioToOihwInto } from './layout-transforms.js';
 import type { RecognisedConv, RecognisedModel } from './walk-sfnfnet.js';

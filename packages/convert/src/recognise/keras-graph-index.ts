@@ -1,4 +1,4 @@
-import { MuleError } from '@mule-ts/runtime';
+import { MuleError } from '@mule-ts/core';
 import type { KerasLayer, KerasModelFile, KerasTensorRef } from '../keras/types.js';
 
 export interface Consumer {

@@ -1,4 +1,4 @@
-import { MuleError, type ScaledActivation } from '@mule-ts/runtime';
+import { MuleError, type ScaledActivation } from '@mule-ts/core';
 import type { KerasLayer } from '../keras/types.js';
 
 /** The Keras-registered names of upstream's scaled activations. */

@@ -1,4 +1,4 @@
-import { MULE_F0_SPEC, MuleError, canonicalTensors, type SfNfNetSpec } from '@mule-ts/runtime';
+import { MULE_F0_SPEC, MuleError, canonicalTensors, type SfNfNetSpec } from '@mule-ts/core';
 import { SMALL_TEST_SPEC, buildKerasGraph, kerasModelConfig } from '@mule-ts/keras-fixture';
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../keras/model-config.js';

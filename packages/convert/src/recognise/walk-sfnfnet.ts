@@ -4,14 +4,7 @@
  * or not, squeeze-excite, skip gain) and the head, reading channels, kernels, strides, groups and
  * the constants (betas, alpha, activation) from the serialised config.
  */
-import {
-  SCALED_ACTIVATION_GAIN,
-  type BlockSpec,
-  type ConvSpec,
-  type Path,
-  type ScaledActivation,
-  type SfNfNetSpec,
-} from '@mule-ts/runtime';
+import { SCALED_ACTIVATION_GAIN, type BlockSpec, type ConvSpec, type Path, type ScaledActivation, type SfNfNetSpec } from '@mule-ts/core';
 import type { KerasLayer, KerasModelFile } from '../keras/types.js';
 import { KerasGraphIndex } from './keras-graph-index.js';
 import { LayerFacts, describeLayer, scaledActivationOf } from './keras-layer-facts.js';

@@ -1,1 +1,2 @@
 export * from './safetensors-writer.js';
+export * from './safetensors-file.js';

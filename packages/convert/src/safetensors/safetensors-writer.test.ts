@@ -1,8 +1,9 @@
+import { parseSafetensorsHeader, serializeSafetensorsHeader } from '@mule-ts/core';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSafetensors, parseSafetensorsHeader, serializeSafetensorsHeader, sha256File } from '@mule-ts/runtime';
-import { describePythonLookup, findPython, makeTempDir, runPython } from '@mule-ts/test-utils';
+import { openSafetensors } from './safetensors-file.js';
+import { describePythonLookup, findPython, makeTempDir, runPython, sha256OfFile } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSafetensors, type SafetensorsTensorSource } from './safetensors-writer.js';
 
@@ -87,7 +88,7 @@ describe('writeSafetensors', () => {
     expect(Buffer.from(serializeSafetensorsHeader(header.tensors, header.metadata))).toEqual(bytes.subarray(0, 8 + n));
   });
 
-  it('reports size, counts and a sha256 equal to sha256File and to crypto on the bytes', async () => {
+  it('reports size, counts and a sha256 equal to sha256OfFile and to crypto on the bytes', async () => {
     const bytes = readFileSync(file());
     const elements = CASES.reduce((sum, c) => sum + c.shape.reduce((a, b) => a * b, 1), 0);
     expect(result).toEqual({
@@ -98,7 +99,7 @@ describe('writeSafetensors', () => {
       parameterCount: elements,
     });
     expect(bytes.length).toBe(result.headerBytes + 4 * elements);
-    expect(await sha256File(file())).toBe(result.sha256);
+    expect(await sha256OfFile(file())).toBe(result.sha256);
   });
 
   it('reports progress after the header and after each tensor, ending at the total', () => {

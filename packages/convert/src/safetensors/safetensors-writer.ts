@@ -5,15 +5,10 @@
  * staging buffers: while the thread pool writes one, the next tensors fill the other, and small
  * tensors share one write. The sha256 is computed from the same bytes while they are written.
  */
+import { MuleError, elementCount, planSafetensorsLayout, serializeSafetensorsHeader } from '@mule-ts/core';
 import { createHash } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
-import {
-  MuleError,
-  assertLittleEndianHost,
-  elementCount,
-  planSafetensorsLayout,
-  serializeSafetensorsHeader,
-} from '@mule-ts/runtime';
+import { assertLittleEndianHost } from './safetensors-file.js';
 import { Sha256InWorker } from '../hashing/sha256-in-worker.js';
 
 export interface SafetensorsTensorSource {

@@ -1,2 +1,3 @@
-export * from './sha256-file.js';
-export * from './manifest.js';
+export * from './file-digest.js';
+export * from './artifacts-dir.js';
+export * from './read-model-config.js';

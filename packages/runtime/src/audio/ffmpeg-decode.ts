@@ -8,13 +8,10 @@
  * the extension (`-f mp3` / `-f wav`, and rejects other extensions); here ffmpeg probes the
  * content, which gives the same samples for mp3/wav and also reads flac, ogg, m4a, ...
  */
+import { MuleError, MULE_AUDIO_INPUT, Pcm16leMonoMixer, parseWavHeader } from '@mule-ts/core';
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { MuleError } from '../errors/index.js';
-import { MULE_AUDIO_INPUT } from '../frontend/index.js';
-import { Pcm16leMonoMixer } from './pcm-to-mono.js';
-import { parseWavHeader } from './wav-reader.js';
 
 export const FFMPEG_ENV_VAR = 'MULE_FFMPEG';
 

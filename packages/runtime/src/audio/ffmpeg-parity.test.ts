@@ -4,16 +4,15 @@
  * (int16 / 65536, channels summed) straight from the raw bytes: it shares no code with the WAV
  * reader, the streaming WAV parser or the mixer under test.
  */
+import { MuleError, readWavPcm16 } from '@mule-ts/core';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, truncate, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeTempDir } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MuleError } from '../errors/index.js';
 import { decodeWithFfmpeg, findFfmpeg } from './ffmpeg-decode.js';
 import { loadAudio } from './load-audio.js';
-import { readWavPcm16 } from './wav-reader.js';
 
 const run = promisify(execFile);
 const ffmpeg = findFfmpeg();

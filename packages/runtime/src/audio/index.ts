@@ -1,8 +1,2 @@
-export { besselI0 } from './bessel-i0.js';
-export { KAISER_BEST, kaiserBestFilter, kaiserSincHalfWindow, type KaiserSincFilter, type KaiserSincParams } from './kaiser-sinc-filter.js';
-export { resample, resampleWithFilter, resampledLength } from './resample.js';
-export { MULE_SAMPLE_RATE, fixLength, librosaResampledLength, resampleTo16k } from './resample-to-16k.js';
-export { readWavPcm16, parseWavHeader, convertToInt16, floatToInt16, type WavFormat, type WavHeader, type WavPcm16, type WavSampleFormat } from './wav-reader.js';
-export { int16ToMono, Pcm16leMonoMixer } from './pcm-to-mono.js';
 export { decodeWithFfmpeg, findFfmpeg, ffmpegArguments, ffmpegMissingError, FFMPEG_ENV_VAR, type DecodedAudio, type FfmpegDecodeOptions } from './ffmpeg-decode.js';
 export { loadAudio, resolveDecoder, type AudioDecoder, type LoadAudioOptions, type LoadedAudio } from './load-audio.js';

@@ -12,13 +12,9 @@
  * at 16 kHz was 3.5e-3 at 22.05 kHz and 3.6e-4 at 48 kHz (ffmpeg-parity.test.ts prints it). Use
  * ffmpeg for upstream parity at rates other than 44.1 kHz.
  */
+import { MuleError, MULE_AUDIO_INPUT, int16ToMono, resampleTo16k, readWavPcm16, type WavPcm16 } from '@mule-ts/core';
 import { access, constants, readFile } from 'node:fs/promises';
-import { MuleError } from '../errors/index.js';
-import { MULE_AUDIO_INPUT } from '../frontend/index.js';
 import { decodeWithFfmpeg, findFfmpeg, ffmpegMissingError } from './ffmpeg-decode.js';
-import { int16ToMono } from './pcm-to-mono.js';
-import { resampleTo16k } from './resample-to-16k.js';
-import { readWavPcm16, type WavPcm16 } from './wav-reader.js';
 
 export type AudioDecoder = 'auto' | 'ffmpeg' | 'wav';
 

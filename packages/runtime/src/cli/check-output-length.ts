@@ -1,6 +1,6 @@
 /** --resume guard: the output must still hold everything its journal says was committed. */
+import { MuleError } from '@mule-ts/core';
 import { stat } from 'node:fs/promises';
-import { MuleError } from '../errors/index.js';
 
 export async function checkHolds(path: string, bytes: number, what: string): Promise<void> {
   const size = (await stat(path).catch(() => null))?.size ?? -1;

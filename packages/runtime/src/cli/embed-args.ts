@@ -1,8 +1,8 @@
 /**
  * `mule embed` arguments -> a typed command (pure: no file system access).
  */
+import type { ShortClipMode } from '@mule-ts/core';
 import type { AudioDecoder } from '../audio/index.js';
-import type { ShortClipMode } from '../frontend/index.js';
 import { parseShard, type Shard } from './shard.js';
 import { UsageError } from './usage-error.js';
 

@@ -1,5 +1,5 @@
+import type { MelSlices } from '@mule-ts/core';
 import { describe, expect, it } from 'vitest';
-import type { MelSlices } from '../frontend/index.js';
 import type { EmbedResult, MuleModel, PreparedClip } from '../model/index.js';
 import { runEmbedPipeline } from './embed-pipeline.js';
 import type { FrontEndPool } from './front-end-pool.js';

@@ -14,11 +14,18 @@ interface Slot {
   busy: boolean;
 }
 
+// Workspace packages resolve to their TypeScript sources through the `source` export condition.
+const SOURCE_CONDITION_HOOK = `data:text/javascript,${encodeURIComponent(
+  'export async function resolve(s, c, next) { return next(s, { ...c, conditions: [...c.conditions, "source"] }); }',
+)}`;
+
 function startWorker(settings: PrepareSettings): Worker {
   const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './clip-worker.ts' : './clip-worker.js', import.meta.url);
   if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl, { workerData: settings });
   const tsxApi = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+  const boot =
+    `import('node:module').then((m) => m.register(${JSON.stringify(SOURCE_CONDITION_HOOK)}))` +
+    `.then(() => import(${JSON.stringify(tsxApi)})).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
   return new Worker(boot, { eval: true, workerData: settings });
 }
 

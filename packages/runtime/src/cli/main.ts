@@ -1,7 +1,7 @@
 /**
  * The `mule` command line: `mule embed ...` (see EMBED_USAGE). Errors are printed once, here.
  */
-import { isMuleError } from '../errors/index.js';
+import { isMuleError } from '@mule-ts/core';
 import { EMBED_USAGE, parseEmbedArgs } from './embed-args.js';
 import { defaultJobs, EXIT_FATAL, EXIT_OK, EXIT_USAGE, runEmbedCommand } from './embed-command.js';
 import { UsageError } from './usage-error.js';

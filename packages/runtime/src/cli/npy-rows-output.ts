@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { checkHolds } from './check-output-length.js';
-import { NPY_HEADER_BYTES, npyFloat32Header } from '../npy/index.js';
+import { NPY_HEADER_BYTES, npyFloat32Header } from '@mule-ts/core';
 import type { EmbeddingOutput, FileEmbedding } from './embedding-output.js';
 import type { JournalOk } from './progress-journal.js';
 

@@ -2,13 +2,11 @@
  * The per-file work that runs off the main thread: decode, resample to 16 kHz, log-mel, slices
  * (and, with --dump-stages, write those stages as .npy). The backbone runs on the main thread.
  */
+import { isMuleError, type MelSlices, type ShortClipMode, type ModelConfig } from '@mule-ts/core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadAudio, type AudioDecoder } from '../audio/index.js';
-import { isMuleError } from '../errors/index.js';
-import type { MelSlices, ShortClipMode } from '../frontend/index.js';
 import { prepareClip } from '../model/prepare-clip.js';
-import type { ModelConfig } from '../model-config/index.js';
 import { writeNpyFloat32 } from '../npy/index.js';
 import { mirroredName } from './collect-inputs.js';
 

@@ -5,7 +5,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { encodeNpyFloat32 } from '../npy/index.js';
+import { encodeNpyFloat32 } from '@mule-ts/core';
 import { mirroredName } from './collect-inputs.js';
 import type { EmbeddingOutput, FileEmbedding } from './embedding-output.js';
 import type { JournalOk } from './progress-journal.js';

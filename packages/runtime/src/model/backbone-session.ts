@@ -2,9 +2,9 @@
  * One onnxruntime-node session over `backbone.onnx`, with explicit thread options. Execution details
  * stay here; the rest of the runtime sees `run(slices) -> embeddings`.
  */
+import { MuleError } from '@mule-ts/core';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { MuleError } from '../errors/index.js';
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 

@@ -3,18 +3,23 @@
  * model config and opens one ORT session; `embed` runs front-end -> slices -> backbone -> mean.
  */
 import { join } from 'node:path';
-import { MANIFEST_FILE_NAME, readManifest, verifyManifest, type ArtifactManifest } from '../artifacts/index.js';
+import {
+  BACKBONE_FILE_NAME,
+  MANIFEST_FILE_NAME,
+  MODEL_CONFIG_FILE_NAME,
+  MuleError,
+  type ArtifactManifest,
+  type LogMelSpectrogram,
+  type MelSlices,
+  type ModelConfig,
+  type ShortClipMode,
+} from '@mule-ts/core';
+import { readManifest, readModelConfig, verifyManifest } from '../artifacts/index.js';
 import { loadAudio, type LoadAudioOptions, type LoadedAudio } from '../audio/index.js';
-import { MuleError } from '../errors/index.js';
-import type { LogMelSpectrogram, MelSlices, ShortClipMode } from '../frontend/index.js';
-import { readModelConfig, type ModelConfig } from '../model-config/index.js';
 import { prepareClip, type PreparedClip } from './prepare-clip.js';
 import { BackboneSession, type BackboneSessionOptions } from './backbone-session.js';
 import { checkWaveform } from './waveform-input.js';
 
-export const BACKBONE_FILE_NAME = 'backbone.onnx';
-export const MODEL_CONFIG_FILE_NAME = 'config.json';
-export const SAFETENSORS_FILE_NAME = 'model.safetensors';
 
 export interface MuleModelOptions extends BackboneSessionOptions {
   /** Check every artifact's sha256 against manifest.json before loading (default true). */

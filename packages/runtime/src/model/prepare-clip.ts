@@ -1,6 +1,5 @@
+import { extractSlices, logMelSpectrogram, type LogMelSpectrogram, type MelSlices, type ShortClipMode, type ModelConfig } from '@mule-ts/core';
 /** The front-end of one clip, separate from the backbone so worker threads can run it without ONNX Runtime. */
-import { extractSlices, logMelSpectrogram, type LogMelSpectrogram, type MelSlices, type ShortClipMode } from '../frontend/index.js';
-import type { ModelConfig } from '../model-config/index.js';
 
 /** A clip after the front-end: what the backbone needs (computed by `prepareClip`, possibly in a worker). */
 export interface PreparedClip {

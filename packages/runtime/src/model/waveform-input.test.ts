@@ -1,5 +1,5 @@
+import { MuleError } from '@mule-ts/core';
 import { describe, expect, it } from 'vitest';
-import { MuleError } from '../errors/index.js';
 import { checkWaveform } from './waveform-input.js';
 
 function codeOf(fn: () => unknown): string {

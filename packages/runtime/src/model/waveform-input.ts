@@ -1,4 +1,4 @@
-import { MuleError } from '../errors/index.js';
+import { MuleError } from '@mule-ts/core';
 
 /** Checks a 16 kHz waveform handed to the runtime: a typed float array, non-empty, finite. */
 export function checkWaveform(waveform: unknown, label = 'waveform'): Float32Array | Float64Array {

@@ -1,1 +1,1 @@
-export { NPY_HEADER_BYTES, npyFloat32Header, encodeNpyFloat32, writeNpyFloat32 } from './npy-writer.js';
+export { writeNpyFloat32 } from './npy-file.js';

@@ -2,21 +2,7 @@
  * Deliberately wrong runtimes for the sabotage tests: each differs from the real one in exactly
  * one documented way, so verify must fail at the stage that has the fault.
  */
-import {
-  extractSlices,
-  fixLength,
-  KAISER_BEST,
-  kaiserSincHalfWindow,
-  librosaResampledLength,
-  melFilterbank,
-  MULE_MEL_FRONT_END,
-  MULE_SAMPLE_RATE,
-  MULE_SLICING,
-  reflectIndex,
-  resampleWithFilter,
-  type KaiserSincFilter,
-  type LogMelSpectrogram,
-} from '@mule-ts/runtime';
+import { extractSlices, fixLength, KAISER_BEST, kaiserSincHalfWindow, librosaResampledLength, melFilterbank, MULE_MEL_FRONT_END, MULE_SAMPLE_RATE, MULE_SLICING, reflectIndex, resampleWithFilter, type KaiserSincFilter, type LogMelSpectrogram } from '@mule-ts/core';
 import { RUNTIME_PIPELINE, type CandidatePipeline } from '../parity/index.js';
 
 /**

@@ -4,13 +4,13 @@
  * Returns the exit code: 0 every requested stage passed, 1 a stage failed or did not run (or an
  * error), 2 a usage error.
  */
+import { isMuleError, MANIFEST_FILE_NAME } from '@mule-ts/core';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { convertKerasFile, type ConvertPhase } from '@mule-ts/convert';
-import { isMuleError, MANIFEST_FILE_NAME } from '@mule-ts/runtime';
 import { resolveThresholds } from '../compare/index.js';
 import { readParityAudio, runParity, testSignalAudio, type CandidatePipeline, type ParityResult } from '../parity/index.js';
 import { recordParityInManifest, renderParityTable, writeParityReport } from '../report/index.js';

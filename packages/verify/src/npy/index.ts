@@ -1,1 +1,2 @@
-export * from './npy-format.js';
+export * from './npy-files.js';
+export { decodeNpy, encodeNpy, ndarray, toNumbers, type NDArray, type NDData } from '@mule-ts/core';

@@ -2,7 +2,8 @@
  * What verify checks: the mule-ts runtime, behind a small interface so tests can substitute a
  * deliberately broken resampler or front-end (sabotage tests) without touching the runtime.
  */
-import { extractSlices, logMelSpectrogram, MuleModel, resampleTo16k, type LogMelSpectrogram, type MelSlices } from '@mule-ts/runtime';
+import { extractSlices, logMelSpectrogram, resampleTo16k, type LogMelSpectrogram, type MelSlices } from '@mule-ts/core';
+import { MuleModel } from '@mule-ts/runtime';
 
 export interface CandidateEmbedding {
   /** (sliceCount, embeddingDim) row-major. */

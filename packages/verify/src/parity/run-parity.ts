@@ -10,7 +10,7 @@
  *   reference model on the same slices: per-slice cosine and max-abs.
  * - timeline, embedding (--onnx): runtime embed() end to end vs the reference's embed.
  */
-import type { LogMelSpectrogram } from '@mule-ts/runtime';
+import type { LogMelSpectrogram } from '@mule-ts/core';
 import type { ParityStage, StageThreshold } from '../compare/index.js';
 import { toNumbers, type NDArray } from '../npy/index.js';
 import type { ReferenceManifest, ReferenceRunner } from '../runners/index.js';

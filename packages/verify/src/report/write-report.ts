@@ -1,7 +1,8 @@
 /** Writes parity.json and parity.md, and records the summary in the artifacts' manifest.json. */
+import { MANIFEST_FILE_NAME } from '@mule-ts/core';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_FILE_NAME, readManifest } from '@mule-ts/runtime';
+import { readManifest } from '@mule-ts/runtime';
 import type { ParityResult } from '../parity/index.js';
 import { parityJson, paritySummary } from './parity-json.js';
 import { renderParityMarkdown } from './render-markdown.js';

@@ -3,11 +3,12 @@
  * returns for clips of every length class, batching, options, and load-time checks. (Numerical
  * parity against the independent reference is proven in parity/onnx-stages.test.ts.)
  */
+import { MuleError } from '@mule-ts/core';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { convertKerasFile } from '@mule-ts/convert';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
-import { MuleError, MuleModel } from '@mule-ts/runtime';
+import { MuleModel } from '@mule-ts/runtime';
 import { makeTempDir } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTestSignal, upstreamMono } from '../parity/test-signal.js';

@@ -2,7 +2,6 @@
  * `config.json` of the converted artifacts: the architecture as recognised from the Keras file,
  * the front-end parameters, and the tensor layout of `model.safetensors`.
  */
-import { readFile } from 'node:fs/promises';
 import { MuleError } from '../errors/index.js';
 import type { AudioInputParams, MelFrontEndParams, SlicingParams } from '../frontend/index.js';
 import { MULE_AUDIO_INPUT, MULE_MEL_FRONT_END, MULE_SLICING } from '../frontend/index.js';
@@ -50,10 +49,11 @@ export function makeModelConfig(spec: SfNfNetSpec, parameterCount: number, isRel
   };
 }
 
-export async function readModelConfig(file: string): Promise<ModelConfig> {
+/** Parses config.json text; errors name `file`. */
+export function parseModelConfig(text: string, file: string): ModelConfig {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new MuleError('MALFORMED_JSON', `${file}: cannot read the model config: ${(e as Error).message}`, { file, cause: e });
   }

@@ -1,11 +1,11 @@
+import { MuleError, serializeManifest, type ArtifactManifest } from '@mule-ts/core';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MuleError } from '../errors/mule-error.js';
-import { readManifest, serializeManifest, verifyManifest, type ArtifactManifest } from './manifest.js';
-import { digestFile, sha256File } from './sha256-file.js';
+import { readManifest, verifyManifest } from './artifacts-dir.js';
+import { digestFile, sha256File } from './file-digest.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -2,4 +2,4 @@ export * from './dtypes.js';
 export * from './tensor-layout.js';
 export * from './parse-header.js';
 export * from './serialize-header.js';
-export * from './safetensors-file.js';
+export * from './safetensors-bytes.js';

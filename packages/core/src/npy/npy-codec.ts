@@ -2,8 +2,6 @@
  * `.npy` files (NumPy format 1.0 / 2.0 / 3.0 read, 1.0 or 2.0 written): C-order, little-endian
  * float64, float32, int32 and int64, the dtypes the reference protocol uses.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-
 export type NDData = Float64Array | Float32Array | Int32Array | BigInt64Array;
 
 /** A shaped, C-order (row-major) array. */
@@ -142,12 +140,4 @@ export function decodeNpy(bytes: Uint8Array, source = '<bytes>'): NDArray {
   const copy = new Uint8Array(byteLength);
   copy.set(bytes.subarray(offset, offset + byteLength));
   return ndarray(new Ctor(copy.buffer), shape);
-}
-
-export async function readNpy(path: string): Promise<NDArray> {
-  return decodeNpy(await readFile(path), path);
-}
-
-export async function writeNpy(path: string, array: NDArray): Promise<void> {
-  await writeFile(path, encodeNpy(array));
 }

@@ -1,9 +1,12 @@
 // The .npy codec against numpy itself: numpy reads what we write, we read what numpy writes.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describePythonLookup, findPython, makeTempDir, runPython } from '@mule-ts/test-utils';
-import { decodeNpy, encodeNpy, ndarray, readNpy, toNumbers, writeNpy } from './npy-format.js';
+import { decodeNpy, encodeNpy, ndarray, toNumbers, type NDArray } from './npy-codec.js';
+
+const writeNpy = (path: string, array: NDArray): Promise<void> => writeFile(path, encodeNpy(array));
+const readNpy = async (path: string): Promise<NDArray> => decodeNpy(await readFile(path), path);
 
 const lookup = findPython(['numpy']);
 if (!lookup.python) console.warn(`skipping the numpy cross-checks of the .npy codec: no python3 with numpy (${describePythonLookup(lookup)})`);

@@ -2,18 +2,9 @@
  * Reads safetensors files with positioned reads: the header once, then each tensor on request.
  * The file is never read whole.
  */
+import { MuleError, SAFETENSORS_DTYPE_BYTES, SAFETENSORS_LENGTH_PREFIX_BYTES, parseSafetensorsHeader, readSafetensorsHeaderLength, type SafetensorsHeader, elementCount, type SafetensorsTensorInfo } from '@mule-ts/core';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { MuleError } from '../errors/mule-error.js';
-import { SAFETENSORS_DTYPE_BYTES } from './dtypes.js';
-import {
-  SAFETENSORS_LENGTH_PREFIX_BYTES,
-  parseSafetensorsHeader,
-  readSafetensorsHeaderLength,
-  type SafetensorsHeader,
-} from './parse-header.js';
-import { elementCount } from '../spec/canonical-names.js';
-import type { SafetensorsTensorInfo } from './tensor-layout.js';
 
 export interface SafetensorsFile {
   readonly file: string;

@@ -2,16 +2,17 @@
  * manifest.json of an artifacts directory: what converted what, and the sha256 and size of
  * every artifact, so a loader can refuse a file that changed since conversion.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { MuleError } from '../errors/mule-error.js';
-import { digestFile, type FileDigest } from './sha256-file.js';
+import { MANIFEST_FILE_NAME } from './file-names.js';
 
-export const MANIFEST_FILE_NAME = 'manifest.json';
 export const MANIFEST_FORMAT = 'mule-ts-artifacts';
 export const MANIFEST_FORMAT_VERSION = 1;
 
-export type ManifestFileEntry = FileDigest;
+export interface ManifestFileEntry {
+  /** Lower-case hex. */
+  sha256: string;
+  bytes: number;
+}
 
 export interface ArtifactManifest {
   format: typeof MANIFEST_FORMAT;
@@ -32,12 +33,6 @@ export interface ArtifactManifest {
   parity?: unknown;
 }
 
-export interface ManifestVerification {
-  manifest: ArtifactManifest;
-  /** The files whose size and sha256 matched, in the order checked. */
-  verified: Array<{ name: string } & ManifestFileEntry>;
-}
-
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** A plain file name: no directory part, so a manifest cannot point outside its directory. */
@@ -48,24 +43,6 @@ export function isArtifactFileName(name: string): boolean {
 /** Pretty JSON with a final newline, as written to manifest.json. */
 export function serializeManifest(manifest: ArtifactManifest): string {
   return `${JSON.stringify(validateManifest(manifest, MANIFEST_FILE_NAME), null, 2)}\n`;
-}
-
-export async function readManifest(dir: string): Promise<ArtifactManifest> {
-  const file = join(dir, MANIFEST_FILE_NAME);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new MuleError(missing ? 'MISSING_MEMBER' : 'IO', `${file}: cannot read the artifact manifest: ${(cause as Error).message}`, { file, cause });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw new MuleError('MALFORMED_JSON', `${file}: not valid JSON: ${(cause as Error).message}`, { file, cause });
-  }
-  return validateManifest(value, file);
 }
 
 /** Checks every field of a manifest; errors name `file` and the field. */
@@ -116,41 +93,14 @@ export function validateManifest(value: unknown, file: string): ArtifactManifest
   return manifest;
 }
 
-/**
- * Streams the sha256 of each listed file (all of the manifest's, or `files`) and compares size
- * and hash with the manifest: CHECKSUM_MISMATCH naming the file, expected and found.
- */
-export async function verifyManifest(dir: string, options: { files?: readonly string[] } = {}): Promise<ManifestVerification> {
-  const manifest = await readManifest(dir);
-  const names = options.files ?? Object.keys(manifest.files);
-  const verified: ManifestVerification['verified'] = [];
-  for (const name of names) {
-    const expected = Object.prototype.hasOwnProperty.call(manifest.files, name) ? manifest.files[name] : undefined;
-    const file = join(dir, name);
-    if (!expected) {
-      throw new MuleError('MISSING_MEMBER', `${join(dir, MANIFEST_FILE_NAME)}: lists no file ${name}`, { file: join(dir, MANIFEST_FILE_NAME), expected: name });
-    }
-    try {
-      await stat(file);
-    } catch (cause) {
-      throw new MuleError('MISSING_MEMBER', `${file}: listed in the manifest but missing: ${(cause as Error).message}`, { file, cause });
-    }
-    const found = await digestFile(file);
-    if (found.bytes !== expected.bytes) {
-      throw new MuleError('CHECKSUM_MISMATCH', `${file}: size ${found.bytes} bytes, the manifest expects ${expected.bytes}`, {
-        file,
-        expected: expected.bytes,
-        found: found.bytes,
-      });
-    }
-    if (found.sha256 !== expected.sha256) {
-      throw new MuleError('CHECKSUM_MISMATCH', `${file}: sha256 ${found.sha256}, the manifest expects ${expected.sha256}`, {
-        file,
-        expected: expected.sha256,
-        found: found.sha256,
-      });
-    }
-    verified.push({ name, ...found });
+
+/** Parses manifest.json text; errors name `file`. */
+export function parseManifest(text: string, file: string): ArtifactManifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new MuleError('MALFORMED_JSON', `${file}: not valid JSON: ${(cause as Error).message}`, { file, cause });
   }
-  return { manifest, verified };
+  return validateManifest(value, file);
 }

@@ -1,7 +1,7 @@
+import { MuleError } from '@mule-ts/core';
 import { join } from 'node:path';
 import { describePythonLookup, findPython, makeTempDir, runPython } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MuleError } from '../errors/mule-error.js';
 import { openSafetensors } from './safetensors-file.js';
 
 const lookup = findPython(['numpy']);

@@ -1,10 +1,7 @@
 /**
- * Writing NumPy `.npy` files (format 1.0, C order, little-endian float32): the CLI's outputs and
- * `--dump-stages`. The header is padded to a fixed 128 bytes so a file whose row count grows can
+ * Float32 `.npy` encoding (format 1.0, C order, little-endian) for embedding outputs and stage dumps. The header is padded to a fixed 128 bytes so a file whose row count grows can
  * have its header rewritten in place.
  */
-import { writeFile } from 'node:fs/promises';
-
 export const NPY_HEADER_BYTES = 128;
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 0x01, 0x00];
 
@@ -30,8 +27,4 @@ export function encodeNpyFloat32(data: Float32Array, shape: readonly number[]): 
   out.set(npyFloat32Header(shape));
   out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), NPY_HEADER_BYTES);
   return out;
-}
-
-export async function writeNpyFloat32(file: string, data: Float32Array, shape: readonly number[]): Promise<void> {
-  await writeFile(file, encodeNpyFloat32(data, shape));
 }

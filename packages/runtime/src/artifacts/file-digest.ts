@@ -1,6 +1,6 @@
+import { MuleError } from '@mule-ts/core';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { MuleError } from '../errors/mule-error.js';
 
 export interface FileDigest {
   /** Lower-case hex. */

@@ -1,0 +1,2 @@
+export * from './npy-codec.js';
+export * from './npy-float32.js';
