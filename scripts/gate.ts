@@ -16,9 +16,11 @@ $.cwd = root;
 /** Files a published package must ship besides its export targets and LICENSE. */
 const REQUIRED_FILES: Record<string, string[]> = {
   '@mule-ts/verify': ['python/mule_reference/__main__.py', 'python/upstream_dump.py', 'README.md'],
+  '@mule-ts/cli': ['bin/mule.js', 'README.md'],
+  '@mule-ts/core': ['README.md'],
+  '@mule-ts/convert': ['README.md'],
+  '@mule-ts/runtime': ['README.md'],
 };
-/** What the consumer check installs from the tarballs and imports with plain Node. */
-const CONSUMER_PACKAGES = ['@mule-ts/core', '@mule-ts/runtime', '@mule-ts/convert'];
 const TEST_SUMMARY = /^tests: \d+ passed, \d+ failed, \d+ skipped$/m;
 
 const work = await mkdtemp(join(tmpdir(), 'mule-gate-'));
@@ -97,8 +99,8 @@ const steps: GateStep[] = [
       const consumer = join(work, 'consumer');
       await mkdir(consumer);
       await $({ cwd: consumer, verbose: false })`npm init -y`;
-      await $({ cwd: consumer, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } })`npm install --no-audit --no-fund --prefer-offline ${CONSUMER_PACKAGES.map((n) => tarballs.get(n)!)}`;
-      for (const name of CONSUMER_PACKAGES) {
+      await $({ cwd: consumer, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } })`npm install --no-audit --no-fund --prefer-offline ${published.map((p) => tarballs.get(p.name)!)}`;
+      for (const { name } of published) {
         const script = `import(${JSON.stringify(name)}).then((m) => console.log(JSON.stringify(Object.keys(m).sort())))`;
         const installed = JSON.parse((await $({ cwd: consumer, verbose: false })`node --input-type=module -e ${script}`).stdout) as string[];
         const fromSource = Object.keys((await import(name)) as object).sort();
@@ -106,6 +108,29 @@ const steps: GateStep[] = [
         const missing = fromSource.filter((k) => !installed.includes(k));
         if (missing.length > 0) throw new Error(`${name}: the installed tarball lacks exports the source has: ${missing.join(', ')}`);
       }
+      // The bin, from the installed tarball: machine output is only JSON on stdout.
+      const keras = join(work, 'small.keras');
+      await $`pnpm -s fixture --size small --seed 1 --out ${keras}`;
+      const mule = join(consumer, 'node_modules', '.bin', 'mule');
+      console.log(`mule --version: ${(await $({ cwd: consumer, verbose: false })`${mule} --version`).stdout.trim()}`);
+      const inspected = await $({ cwd: consumer, verbose: false })`${mule} inspect --json ${keras}`;
+      const report = JSON.parse(inspected.stdout) as { layers?: unknown[] };
+      const jq = await $({ nothrow: true, verbose: false })`command -v jq`;
+      if (jq.exitCode === 0) await $({ cwd: consumer, verbose: false })`${mule} inspect --json ${keras} | jq -e .layers`;
+      console.log(`mule inspect --json: ${inspected.stdout.length} bytes of JSON on stdout (${report.layers?.length ?? 0} layers)${jq.exitCode === 0 ? ', read by jq' : ''}`);
+    },
+  },
+  {
+    name: 'convert installs without onnxruntime',
+    run: async () => {
+      const consumer = join(work, 'consumer-convert');
+      await mkdir(consumer);
+      await $({ cwd: consumer, verbose: false })`npm init -y`;
+      await $({ cwd: consumer })`npm install --no-audit --no-fund --prefer-offline ${['@mule-ts/core', '@mule-ts/convert'].map((n) => tarballs.get(n)!)}`;
+      const tree = (await $({ cwd: consumer, verbose: false })`npm ls --all --parseable`).stdout.split('\n').filter(Boolean);
+      const native = tree.filter((p) => /onnxruntime/.test(p));
+      if (native.length > 0) throw new Error(`@mule-ts/convert's dependency closure holds ${native.join(', ')}`);
+      console.log(`@mule-ts/convert: ${tree.length - 1} packages in its dependency closure, none of them onnxruntime`);
     },
   },
   { name: 'changeset status', run: () => $`pnpm -s changeset status` },

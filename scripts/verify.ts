@@ -1,11 +1,13 @@
 #!/usr/bin/env -S npx tsx --conditions=source
-// pnpm verify [--onnx] [--keras FILE] [--artifacts DIR] [--audio FILE] [--runner python|uv|pyodide] [--thresholds FILE.json] [--out DIR]
+// pnpm verify [options]: an alias of mule verify, plus the repository's default model for --onnx
+// without --keras or --artifacts (the full-size generated fixture, seed 1).
+import { runMule } from '@mule-ts/cli';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
-import { runVerifyCli } from '@mule-ts/verify';
 
-process.exitCode = await runVerifyCli(process.argv.slice(2), {
-  // The default model for --onnx without --keras/--artifacts: the full-size generated fixture, seed 1.
-  writeDefaultKeras: async (out) => {
-    await writeKerasFixture({ size: 'full', seed: 1, out });
+process.exitCode = await runMule(['verify', ...process.argv.slice(2)], {
+  verify: {
+    writeDefaultKeras: async (out) => {
+      await writeKerasFixture({ size: 'full', seed: 1, out });
+    },
   },
 });

@@ -116,14 +116,14 @@ export async function benchRuntime(options: RuntimeBenchOptions = {}): Promise<R
 
     const clip = syntheticClip(FRONT_END_CLIP_SECONDS);
     const frontEnd = () => {
-      const mel = logMelSpectrogram(clip);
-      return extractSlices(mel.data, mel.frames);
+      const mel = logMelSpectrogram(clip, config.melFrontEnd);
+      return extractSlices(mel.data, mel.frames, { nMels: mel.nMels, params: config.slicing });
     };
     const clipSlices = frontEnd().data;
     const inputs = new Map(BATCH_SIZES.map((n) => [n, backboneInput(clipSlices, sliceSize, n)]));
 
     const loadBefore = loadavg();
-    const session = await BackboneSession.open(backboneFile, options.session);
+    const session = await BackboneSession.open(backboneFile, config.backbone, options.session);
     const matmul = await OrtMatmul.open(ortSessionOptions(options.session), MATMUL_SIZE);
     const python = findNumpyPython();
     const numpyNote = python ? `${python}, ${session.settings.intraOpThreads} BLAS threads` : 'no python3 with numpy (set MULE_PYTHON)';
@@ -157,7 +157,7 @@ export async function benchRuntime(options: RuntimeBenchOptions = {}): Promise<R
     for (let r = 0; r < levelRounds; r++) {
       for (const row of levels) {
         const t0 = performance.now();
-        const s = await BackboneSession.open(backboneFile, { ...options.session, graphOptimizationLevel: row.level });
+        const s = await BackboneSession.open(backboneFile, config.backbone, { ...options.session, graphOptimizationLevel: row.level });
         row.sessionSeconds.push((performance.now() - t0) / 1000);
         await s.run(inputs.get(LEVEL_BATCH)!, LEVEL_BATCH, frames);
         for (let k = 0; k < 2; k++) await timeRun(() => s.run(inputs.get(LEVEL_BATCH)!, LEVEL_BATCH, frames), row.times);

@@ -6,6 +6,4 @@ export * from './output/index.js';
 export * from './recognise/index.js';
 export { convertKerasFile } from './convert/convert-keras.js';
 export type { ConvertOptions, ConvertProgress, ConvertPhase, ConvertSummary } from './convert/convert-keras.js';
-export { runConvertCli, CONVERT_USAGE } from './cli/convert-cli.js';
-export type { CliIo } from './cli/convert-cli.js';
 export * from './onnx/index.js';

@@ -2,3 +2,4 @@ export * from './find-python.js';
 export * from './paths.js';
 export * from './seeded-random.js';
 export * from './sha256-of-file.js';
+export * from './pcm16-wav.js';

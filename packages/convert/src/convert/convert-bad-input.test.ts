@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { SMALL_TEST_SPEC, ZIP_EPOCH, buildKerasModel, writeKerasArchive, writeStoredZip, type KerasModelDraft } from '@mule-ts/keras-fixture';
 import { kerasSamplesDir, makeTempDir } from '@mule-ts/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runConvertCli } from '../cli/convert-cli.js';
 import { convertKerasFile } from './convert-keras.js';
 
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -148,17 +147,5 @@ describe('convert refuses bad input, naming the file and the layer or tensor, wr
     });
     await expect(conversion).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/changed while it was converted.*nothing was written/) });
     expect((await readdir(tmp.dir)).sort()).toEqual(before);
-  });
-
-  it('exits non-zero from the CLI with one message naming the file', async () => {
-    const file = join(tmp.dir, 'notes.keras');
-    await writeFile(file, 'not a model');
-    const chunks: string[] = [];
-    const sink = { write: (s: string) => (chunks.push(s), true), isTTY: false } as unknown as NodeJS.WriteStream;
-    const code = await runConvertCli(['--keras', file, '--out', outDir], { stdout: sink, stderr: sink });
-    expect(code).toBe(1);
-    expect(chunks.join('')).toMatch(new RegExp(`error \\[NOT_A_MODEL_FILE\\]: .*${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-    const usage = await runConvertCli(['--out', outDir], { stdout: sink, stderr: sink });
-    expect(usage).toBe(2);
   });
 });

@@ -2,10 +2,10 @@
  * `pnpm convert`: a Keras file in, `model.safetensors` + `config.json` + `manifest.json` out,
  * written atomically (nothing new survives a failed run).
  */
-import { BACKBONE_FILE_NAME, MANIFEST_FILE_NAME, MODEL_CONFIG_FILE_NAME, MULE_F0_PARAMETER_COUNT, MuleError, SAFETENSORS_FILE_NAME, MULE_F0_SPEC, makeModelConfig, serializeManifest, type ArtifactManifest, type SfNfNetSpec } from '@mule-ts/core';
+import { BACKBONE_FILE_NAME, MANIFEST_FILE_NAME, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, MODEL_CONFIG_FILE_NAME, MULE_F0_PARAMETER_COUNT, MuleError, SAFETENSORS_FILE_NAME, MULE_F0_SPEC, makeModelConfig, serializeManifest, type ArtifactManifest, type SfNfNetSpec } from '@mule-ts/core';
 import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, relative, resolve, sep } from 'node:path';
 import { openKerasFile } from '../keras/open-keras-file.js';
 import { createStagedOutput, writeStagedFile } from '../output/index.js';
 import { buildCanonicalCheckpoint, recogniseSfNfNet } from '../recognise/index.js';
@@ -100,12 +100,19 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
       const config = makeModelConfig(checkpoint.spec, checkpoint.parameterCount, isReleased);
       files[MODEL_CONFIG_FILE_NAME] = await writeStagedFile(staged, MODEL_CONFIG_FILE_NAME, `${JSON.stringify(config, null, 2)}\n`);
       const manifest: ArtifactManifest = {
-        format: 'mule-ts-artifacts',
-        formatVersion: 1,
+        format: MANIFEST_FORMAT,
+        formatVersion: MANIFEST_FORMAT_VERSION,
         converter: { ...CONVERTER },
-        source: { file: basename(options.keras), sha256: sourceSha256, bytes: sourceBytes, kerasVersion: model.kerasVersion },
+        source: {
+          file: basename(options.keras),
+          path: relative(resolve(options.outDir), resolve(options.keras)).split(sep).join('/'),
+          sha256: sourceSha256,
+          bytes: sourceBytes,
+          kerasVersion: model.kerasVersion,
+        },
         createdAt: new Date().toISOString(),
         files,
+        verification: [],
       };
       await writeStagedFile(staged, MANIFEST_FILE_NAME, serializeManifest(manifest));
       progress({ phase: 'finish' });

@@ -5,13 +5,11 @@
  * shared/reference/UPSTREAM.md): both stems, the fast-to-slow fusions concatenated after the slow
  * channels, the NF stages, and the head GAP(slow) ++ GAP(fast) → scaled GELU.
  */
-import type { SfNfNetSpec } from '@mule-ts/core';
+import { BACKBONE_INPUT_NAME, BACKBONE_OUTPUT_NAME, type SfNfNetSpec } from '@mule-ts/core';
 import { materialise, nfBlock, plain, scaledGelu, wsConv, type BackboneGraphContext, type Feature, type ScaleFolding } from './backbone-layers.js';
 import { OnnxGraphBuilder, concatEncodedModel, type EncodedModel } from './onnx-graph-builder.js';
 import { writeFileAtomic } from '../output/write-file-atomic.js';
 
-export const BACKBONE_INPUT_NAME = 'mel_slices';
-export const BACKBONE_OUTPUT_NAME = 'embedding';
 export const BATCH_DIM = 'N';
 export const WIDTH_DIM = 'W';
 

@@ -6,8 +6,6 @@ export { WS_EPSILON, standardiseConvKernel } from './weight-standardisation.js';
 export { hoistFrequencyStride } from './backbone-layers.js';
 export type { ScaleFolding } from './backbone-layers.js';
 export {
-  BACKBONE_INPUT_NAME,
-  BACKBONE_OUTPUT_NAME,
   buildBackboneOnnx,
   buildBackboneOnnxModel,
   writeBackboneOnnx,

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describePythonLookup, findPython, makeTempDir, runPython } from '@mule-ts/test-utils';
 import { isMuleError } from '../errors/mule-error.js';
 import { besselI0 } from './bessel-i0.js';
-import { KAISER_BEST, kaiserBestFilter, kaiserSincHalfWindow } from './kaiser-sinc-filter.js';
+import { KAISER_BEST } from '../frontend/frontend-params.js';
+import { kaiserSincFilter, kaiserSincHalfWindow } from './kaiser-sinc-filter.js';
 
 const scipyLookup = findPython(['numpy', 'scipy']);
 if (!scipyLookup.python) console.warn(`skipping the numpy/scipy filter checks: no python3 with numpy and scipy (${describePythonLookup(scipyLookup)})`);
@@ -54,14 +55,14 @@ describe('kaiser_best table', () => {
   afterAll(() => cleanup());
 
   it('has 50 * 8192 + 1 points, rolloff at 0, the window edge 1 / I0(beta) at the end, and is cached', () => {
-    const filter = kaiserBestFilter();
+    const filter = kaiserSincFilter(KAISER_BEST);
     expect(filter.halfWindow.length).toBe(409_601);
     expect(filter.precision).toBe(8192);
     expect(filter.halfWindow[0]).toBe(KAISER_BEST.rolloff);
     const u = 50 * KAISER_BEST.rolloff;
     const edge = (1 / besselI0(KAISER_BEST.beta)) * KAISER_BEST.rolloff * (Math.sin(Math.PI * u) / (Math.PI * u));
     expect(Math.abs(filter.halfWindow[409_600]! - edge)).toBeLessThan(1e-20);
-    expect(kaiserBestFilter()).toBe(filter);
+    expect(kaiserSincFilter(KAISER_BEST)).toBe(filter);
   });
 
   it.skipIf(!scipyLookup.python)('matches np.kaiser(2n+1, beta)[n:] * rolloff * np.sinc(rolloff * linspace) to 1e-9', async () => {
@@ -73,7 +74,7 @@ rolloff, beta = 0.9173473712608761, 12.984585309858513
 table = np.kaiser(2 * n + 1, beta)[n:] * (rolloff * np.sinc(rolloff * np.linspace(0, 50, n + 1)))
 table.astype('<f8').tofile(sys.argv[1])`;
     runPython(scipyLookup.python!, script, [join(dir, 'numpy-table.bin')]);
-    const gap = maxAbsDiff(kaiserBestFilter().halfWindow, await readFloat64(join(dir, 'numpy-table.bin')));
+    const gap = maxAbsDiff(kaiserSincFilter(KAISER_BEST).halfWindow, await readFloat64(join(dir, 'numpy-table.bin')));
     console.log(`kaiser_best table vs numpy (np.kaiser * np.sinc): max-abs ${gap.toExponential(2)}`);
     expect(gap).toBeLessThanOrEqual(1e-9);
   });
@@ -102,7 +103,7 @@ data = np.load(os.path.join(os.path.dirname(resampy.__file__), 'data', 'kaiser_b
 data['half_window'].astype('<f8').tofile(sys.argv[1])
 print(int(data['precision']), float(data['rolloff']))`;
     const [precision, rolloff] = runPython(resampyLookup.python!, script, [join(dir, 'debian-table.bin')]).trim().split(' ').map(Number);
-    const gap = maxAbsDiff(kaiserBestFilter().halfWindow, await readFloat64(join(dir, 'debian-table.bin')));
+    const gap = maxAbsDiff(kaiserSincFilter(KAISER_BEST).halfWindow, await readFloat64(join(dir, 'debian-table.bin')));
     console.log(`kaiser_best table vs Debian python3-resampy (rolloff ${rolloff}): max-abs ${gap.toExponential(2)}`);
     expect(precision).toBe(KAISER_BEST.precision);
     expect(gap).toBeLessThan(1e-6);

@@ -3,7 +3,7 @@
  * `precision` points per zero crossing (resampy `filters.sinc_window` with a Kaiser window).
  *
  * Upstream MULE (librosa 0.9.2 -> resampy 0.3.x-0.4.3, `kaiser_best`) loads this table from
- * resampy's `kaiser_best.npz`; the figures in KAISER_BEST rebuild it to 3.5e-11 (max-abs).
+ * resampy's `kaiser_best.npz`; the figures in KAISER_BEST (frontend-params.ts) rebuild it to 3.5e-11 (max-abs).
  * Debian's python3-resampy ships a table built with rolloff 0.917347 instead, up to 3.7e-7 away.
  */
 import { MuleError } from '../errors/mule-error.js';
@@ -27,14 +27,6 @@ export interface KaiserSincFilter {
   precision: number;
   rolloff: number;
 }
-
-/** resampy's `kaiser_best`: 50 zero crossings, 2^13 points each, as upstream's table. */
-export const KAISER_BEST: Readonly<KaiserSincParams> = Object.freeze({
-  zeroCrossings: 50,
-  precision: 2 ** 13,
-  rolloff: 0.9173473712608761,
-  beta: 12.984585309858513,
-});
 
 /**
  * Builds the table in float64: table[i] = kaiser[i] * rolloff * sinc(rolloff * i / precision),
@@ -69,10 +61,16 @@ export function kaiserSincHalfWindow(params: Readonly<KaiserSincParams>): Float6
   return table;
 }
 
-let kaiserBestCache: KaiserSincFilter | null = null;
+const filterCache = new Map<string, KaiserSincFilter>();
 
-/** The `kaiser_best` filter, built on first use (about 30 ms) and shared afterwards. Do not mutate. */
-export function kaiserBestFilter(): KaiserSincFilter {
-  kaiserBestCache ??= { halfWindow: kaiserSincHalfWindow(KAISER_BEST), precision: KAISER_BEST.precision, rolloff: KAISER_BEST.rolloff };
-  return kaiserBestCache;
+/** The filter for these figures, built on first use (about 30 ms for kaiser_best) and shared afterwards. Do not mutate. */
+export function kaiserSincFilter(params: Readonly<KaiserSincParams>): KaiserSincFilter {
+  const key = `${params.zeroCrossings}/${params.precision}/${params.rolloff}/${params.beta}`;
+  let filter = filterCache.get(key);
+  if (!filter) {
+    filter = { halfWindow: kaiserSincHalfWindow(params), precision: params.precision, rolloff: params.rolloff };
+    if (filterCache.size >= 4) filterCache.clear();
+    filterCache.set(key, filter);
+  }
+  return filter;
 }

@@ -5,18 +5,15 @@
  * The result is exact in float32: a sum of c int16 values is an integer below 2^15 * c, which
  * needs at most 24 significant bits for c <= 256, and dividing by 2^16 only moves the exponent.
  */
-import { MULE_AUDIO_INPUT } from '../frontend/index.js';
-
-const SCALE = 1 / MULE_AUDIO_INPUT.int16Scale;
-
-/** Interleaved int16 frames -> mono float32, channels summed. */
-export function int16ToMono(samples: Int16Array, channelCount: number): Float32Array {
+/** Interleaved int16 frames -> mono float32, channels summed, each sample divided by `int16Scale` (config `decoding.int16Scale`). */
+export function int16ToMono(samples: Int16Array, channelCount: number, int16Scale: number): Float32Array {
+  const scale = 1 / int16Scale;
   const frames = Math.floor(samples.length / channelCount);
   const mono = new Float32Array(frames);
   for (let f = 0, i = 0; f < frames; f++) {
     let sum = 0;
     for (let c = 0; c < channelCount; c++) sum += samples[i++]!;
-    mono[f] = sum * SCALE;
+    mono[f] = sum * scale;
   }
   return mono;
 }
@@ -32,14 +29,18 @@ export class Pcm16leMonoMixer {
   private readonly carry: Uint8Array;
   private carryLength = 0;
   private readonly frameBytes: number;
+  private readonly scale: number;
 
   constructor(
     readonly channelCount: number,
+    /** int16 / this (config `decoding.int16Scale`). */
+    int16Scale: number,
     /** Frames beyond this are dropped. */
     private readonly maxFrames = Infinity,
     initialCapacity = 1 << 16,
   ) {
     this.frameBytes = 2 * channelCount;
+    this.scale = 1 / int16Scale;
     this.carry = new Uint8Array(this.frameBytes);
     this.mono = new Float32Array(Math.min(initialCapacity, maxFrames));
   }
@@ -82,7 +83,7 @@ export class Pcm16leMonoMixer {
     for (let f = 0; f < n; f++) {
       let sum = 0;
       for (let c = 0; c < channels; c++, at += 2) sum += view.getInt16(at, true);
-      this.mono[this.length++] = sum * SCALE;
+      this.mono[this.length++] = sum * this.scale;
     }
   }
 

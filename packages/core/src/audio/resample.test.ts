@@ -9,7 +9,10 @@ import { describePythonLookup, findPython, makeTempDir, runPython } from '@mule-
 import { isMuleError } from '../errors/mule-error.js';
 import type { KaiserSincFilter } from './kaiser-sinc-filter.js';
 import { resample, resampledLength, resampleWithFilter } from './resample.js';
-import { fixLength, librosaResampledLength, resampleTo16k } from './resample-to-16k.js';
+import { KAISER_BEST, MULE_RESAMPLING } from '../frontend/frontend-params.js';
+import { fixLength, librosaResampledLength, resampleForModel } from './resample-for-model.js';
+
+const resampleTo16k = <T extends Float32Array | Float64Array>(x: T, rate: number): T => resampleForModel(x, rate, MULE_RESAMPLING);
 
 const lookup = findPython(['numpy', 'resampy']);
 if (!lookup.python) console.warn(`skipping the resampy comparisons: no python3 with numpy and resampy (${describePythonLookup(lookup)})`);
@@ -162,10 +165,10 @@ describe.skipIf(!lookup.python)('resample against Debian python3-resampy', () =>
   it('refuses 1 and 2 samples at 44.1 kHz as resampy does', () => {
     expect(meta.refusals.every((r) => r !== null && /too small/.test(r))).toBe(true);
     for (const n of [1, 2]) {
-      expect(caughtCode(() => resample(new Float32Array(n), 44_100, 16_000))).toBe('INVALID_INPUT');
+      expect(caughtCode(() => resample(new Float32Array(n), 44_100, 16_000, KAISER_BEST))).toBe('INVALID_INPUT');
       expect(caughtCode(() => resampleTo16k(new Float32Array(n), 44_100))).toBe('INVALID_INPUT');
     }
-    expect(resample(new Float32Array(3), 44_100, 16_000).length).toBe(1);
+    expect(resample(new Float32Array(3), 44_100, 16_000, KAISER_BEST).length).toBe(1);
   });
 });
 
@@ -212,7 +215,7 @@ describe('resampleTo16k', () => {
 
   it('refuses a non-positive sample rate', () => {
     expect(caughtCode(() => resampleTo16k(new Float32Array(1000), 0))).toBe('INVALID_INPUT');
-    expect(caughtCode(() => resample(new Float32Array(1000), 44_100, Number.NaN))).toBe('INVALID_INPUT');
+    expect(caughtCode(() => resample(new Float32Array(1000), 44_100, Number.NaN, KAISER_BEST))).toBe('INVALID_INPUT');
   });
 
   it('passes a 1 kHz tone at 44.1 kHz through with unit gain, and removes a 9 kHz one (above the new Nyquist)', () => {

@@ -16,7 +16,7 @@
  * accumulated in float64.
  */
 import { MuleError } from '../errors/mule-error.js';
-import { kaiserBestFilter, type KaiserSincFilter } from './kaiser-sinc-filter.js';
+import { kaiserSincFilter, type KaiserSincFilter, type KaiserSincParams } from './kaiser-sinc-filter.js';
 
 /** Samples resampy returns: floor(n * srNew / srOrig), evaluated as resampy does. */
 export function resampledLength(inputLength: number, srOrig: number, srNew: number): number {
@@ -62,12 +62,13 @@ function checkRates(srOrig: number, srNew: number): void {
 }
 
 /**
- * Resamples `x` from `srOrig` to `srNew` Hz with resampy's algorithm and `kaiser_best` filter.
+ * Resamples `x` from `srOrig` to `srNew` Hz with resampy's algorithm and the Kaiser-sinc filter of
+ * these figures (upstream: `KAISER_BEST`).
  * Returns floor(n * srNew / srOrig) samples of the input's type (a copy when the rates are equal).
  * Throws INVALID_INPUT, as resampy does, when that length is 0 (e.g. 1 or 2 samples at 44.1 -> 16 kHz).
  */
-export function resample<T extends Float32Array | Float64Array>(x: T, srOrig: number, srNew: number): T {
-  return resampleWithFilter(x, srOrig, srNew, kaiserBestFilter());
+export function resample<T extends Float32Array | Float64Array>(x: T, srOrig: number, srNew: number, filter: Readonly<KaiserSincParams>): T {
+  return resampleWithFilter(x, srOrig, srNew, kaiserSincFilter(filter));
 }
 
 /** `resample` with another resampy-style filter table (e.g. one loaded from a resampy `.npz`). */

@@ -17,12 +17,18 @@ export type MuleErrorCode =
   | 'NON_FINITE'
   | 'CHECKSUM_MISMATCH'
   | 'INVALID_INPUT'
+  | 'UNVERIFIED'
+  | 'OUTPUT_EXISTS'
   | 'IO';
 
 export interface MuleErrorDetails {
   file?: string;
   layer?: string;
   tensor?: string;
+  /** The JSON field (e.g. of config.json) at fault, as a dotted path. */
+  field?: string;
+  /** What the user can do about it, one line (a CLI prints it under the message). */
+  hint?: string;
   expected?: unknown;
   found?: unknown;
   cause?: unknown;

@@ -5,3 +5,4 @@ export { melFilterbank, fftFrequencies, melFrequencies, hzToMelHtk, melToHzHtk, 
 export { StftPowerFrames } from './stft-power.js';
 export { logMelSpectrogram, LOG_MEL_NON_FINITE_VALUE, type LogMelSpectrogram } from './log-mel.js';
 export { sliceCentres, extractSlices, type MelSlices, type ExtractSlicesOptions, type ShortClipMode } from './slicer.js';
+export { prepareClip, type PreparedClip } from './prepare-clip.js';

@@ -1,5 +1,5 @@
 import { MuleError } from '../errors/mule-error.js';
-import { MULE_MEL_FRONT_END, type MelFrontEndParams } from './frontend-params.js';
+import type { MelFrontEndParams } from './frontend-params.js';
 import { melFilterbank, type MelFilterbank } from './mel-filterbank.js';
 import { StftPowerFrames } from './stft-power.js';
 
@@ -30,7 +30,7 @@ export const LOG_MEL_NON_FINITE_VALUE = -9999999999.0;
  */
 export function logMelSpectrogram(
   waveform: Float32Array | Float64Array,
-  params: Readonly<MelFrontEndParams> = MULE_MEL_FRONT_END,
+  params: Readonly<MelFrontEndParams>,
 ): LogMelSpectrogram {
   checkSupported(params);
   const signal = waveform instanceof Float32Array ? waveform : Float32Array.from(waveform);

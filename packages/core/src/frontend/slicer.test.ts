@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { isMuleError } from '../errors/mule-error.js';
 import { seededRandom, whiteNoise } from './__fixtures__/test-signals.js';
 import { logMelSpectrogram } from './log-mel.js';
+import { MULE_MEL_FRONT_END, MULE_SLICING } from './frontend-params.js';
 import { extractSlices, sliceCentres } from './slicer.js';
+
+const MULE = { nMels: 96, params: MULE_SLICING };
 
 const lookup = findPython(['numpy']);
 if (!lookup.python) console.warn(`skipping the numpy slicing reference test: no python3 with numpy (${describePythonLookup(lookup)})`);
@@ -45,41 +48,41 @@ const CENTRE_CASES: Array<{ clip: string; frames: number; centres: number[] }> =
 describe('sliceCentres', () => {
   for (const c of CENTRE_CASES) {
     it(`${c.clip} (T = ${c.frames}) -> [${c.centres.length > 6 ? `${c.centres.length} centres` : c.centres.join(', ')}]`, () => {
-      expect(sliceCentres(c.frames)).toEqual(c.centres);
+      expect(sliceCentres(c.frames, MULE_SLICING)).toEqual(c.centres);
     });
   }
 
   it('85 s gives 41 slices and skips frame 8000', () => {
-    const centres = sliceCentres(8501);
+    const centres = sliceCentres(8501, MULE_SLICING);
     expect(centres).toHaveLength(41);
     expect(centres).not.toContain(8000);
   });
 
   it('skips every chunk start and lets the last chunk end at T', () => {
-    const t16001 = sliceCentres(16_001);
+    const t16001 = sliceCentres(16_001, MULE_SLICING);
     expect(t16001).toHaveLength(78);
     expect(t16001).not.toContain(8000);
     expect(t16001).not.toContain(16_000);
     expect(t16001.at(-1)).toBe(15_800);
-    expect(sliceCentres(16_201).at(-1)).toBe(16_051);
-    expect(sliceCentres(0)).toEqual([]);
-    expect(sliceCentres(200)).toEqual([]);
-    expect(sliceCentres(201)).toEqual([51]);
+    expect(sliceCentres(16_201, MULE_SLICING).at(-1)).toBe(16_051);
+    expect(sliceCentres(0, MULE_SLICING)).toEqual([]);
+    expect(sliceCentres(200, MULE_SLICING)).toEqual([]);
+    expect(sliceCentres(201, MULE_SLICING)).toEqual([51]);
   });
 });
 
 describe('extractSlices', () => {
   it('faithful: 2.5 s gives one slice 49 frames wide (Python negative start), 1.5 s none', () => {
-    const clip = logMelSpectrogram(whiteNoise(40_000, 21));
+    const clip = logMelSpectrogram(whiteNoise(40_000, 21), MULE_MEL_FRONT_END);
     expect(clip.frames).toBe(251);
-    const s = extractSlices(clip.data, clip.frames);
+    const s = extractSlices(clip.data, clip.frames, MULE);
     expect(s.centres).toEqual([101]);
     expect(s.starts).toEqual([202]);
     expect(s.widths).toEqual([49]);
     expect(s.slices[0]!.length).toBe(96 * 49);
-    const short = logMelSpectrogram(whiteNoise(24_000, 22));
+    const short = logMelSpectrogram(whiteNoise(24_000, 22), MULE_MEL_FRONT_END);
     expect(short.frames).toBe(151);
-    const none = extractSlices(short.data, short.frames);
+    const none = extractSlices(short.data, short.frames, MULE);
     expect(none.centres).toEqual([]);
     expect(none.data.length).toBe(0);
   });
@@ -87,7 +90,7 @@ describe('extractSlices', () => {
   it('cuts mel[:, c-150 : c+150] and packs a (K, 96, 300) batch', () => {
     const frames = 701;
     const mel = randomMel(frames, 3);
-    const s = extractSlices(mel, frames);
+    const s = extractSlices(mel, frames, MULE);
     expect(s.starts).toEqual([50, 250, 401]);
     expect(s.widths).toEqual([300, 300, 300]);
     expect(s.data.length).toBe(3 * 96 * 300);
@@ -104,7 +107,7 @@ describe('extractSlices', () => {
   });
 
   it('standardises each slice to mean 0 and population std 1', () => {
-    const s = extractSlices(randomMel(8501, 4), 8501);
+    const s = extractSlices(randomMel(8501, 4), 8501, MULE);
     expect(s.slices).toHaveLength(41);
     for (const slice of s.slices) {
       const { mean, std } = meanAndStd(slice);
@@ -115,11 +118,11 @@ describe('extractSlices', () => {
 
   it('floors the std at 0.01: a constant (silent) slice becomes zeros, a near-constant one is not blown up', () => {
     const frames = 301;
-    const silent = extractSlices(new Float32Array(96 * frames), frames);
+    const silent = extractSlices(new Float32Array(96 * frames), frames, MULE);
     expect(silent.slices[0]!.every((v) => v === 0)).toBe(true);
     // std 0.001 (values 5 +- 0.001), divided by the floor 0.01 instead: +-0.1.
     const nearlyFlat = Float32Array.from({ length: 96 * frames }, (_, i) => (i % 2 === 0 ? 5.001 : 4.999));
-    const s = extractSlices(nearlyFlat, frames);
+    const s = extractSlices(nearlyFlat, frames, MULE);
     const { std } = meanAndStd(s.slices[0]!);
     expect(std).toBeCloseTo(0.1, 3);
   });
@@ -127,7 +130,7 @@ describe('extractSlices', () => {
   it("'pad': a short clip is right-padded with log-mel silence (0) to one full 96 x 300 slice", () => {
     const frames = 251;
     const mel = randomMel(frames, 5);
-    const s = extractSlices(mel, frames, { shortClip: 'pad' });
+    const s = extractSlices(mel, frames, { ...MULE, shortClip: 'pad' });
     expect(s.centres).toEqual([150]);
     expect(s.starts).toEqual([0]);
     expect(s.widths).toEqual([300]);
@@ -136,17 +139,17 @@ describe('extractSlices', () => {
     const { mean, std } = meanAndStd(padded);
     const slice = s.slices[0]!;
     for (const j of [0, 250, 251, 299, 300 * 95 + 250, 300 * 95 + 251]) expect(slice[j]!).toBeCloseTo((padded[j]! - mean) / std, 5);
-    expect(extractSlices(randomMel(151, 6), 151, { shortClip: 'pad' }).widths).toEqual([300]);
-    expect(extractSlices(randomMel(1, 6), 1, { shortClip: 'pad' }).widths).toEqual([300]);
-    expect(extractSlices(new Float32Array(0), 0, { shortClip: 'pad' }).centres).toEqual([]);
+    expect(extractSlices(randomMel(151, 6), 151, { ...MULE, shortClip: 'pad' }).widths).toEqual([300]);
+    expect(extractSlices(randomMel(1, 6), 1, { ...MULE, shortClip: 'pad' }).widths).toEqual([300]);
+    expect(extractSlices(new Float32Array(0), 0, { ...MULE, shortClip: 'pad' }).centres).toEqual([]);
     const long = randomMel(301, 7);
-    expect(extractSlices(long, 301, { shortClip: 'pad' })).toEqual(extractSlices(long, 301));
+    expect(extractSlices(long, 301, { ...MULE, shortClip: 'pad' })).toEqual(extractSlices(long, 301, MULE));
   });
 
   it('rejects a mel whose size is not 96 x frames', () => {
     let caught: unknown;
     try {
-      extractSlices(new Float32Array(96 * 10 + 1), 10);
+      extractSlices(new Float32Array(96 * 10 + 1), 10, MULE);
     } catch (e) {
       caught = e;
     }
@@ -194,7 +197,7 @@ print(json.dumps(result))`;
         widths: number[];
       }>;
       for (const [i, T] of frameList.entries()) {
-        const ours = extractSlices(mels[i]!, T);
+        const ours = extractSlices(mels[i]!, T, MULE);
         expect(ours.centres, `T = ${T}`).toEqual(reference[i]!.centres);
         expect(ours.widths, `T = ${T}`).toEqual(reference[i]!.widths);
         const bytes64 = await readFile(join(dir, `slices64_${i}.f64`));

@@ -1,5 +1,5 @@
 import { MuleError } from '../errors/mule-error.js';
-import { MULE_MEL_FRONT_END, MULE_SLICING, type SlicingParams } from './frontend-params.js';
+import type { SlicingParams } from './frontend-params.js';
 
 /**
  * How clips shorter than one slice (T < lookBackward + lookForward = 300 frames, under 3 s) are
@@ -15,9 +15,10 @@ export type ShortClipMode = 'faithful' | 'pad';
 
 export interface ExtractSlicesOptions {
   shortClip?: ShortClipMode;
-  /** Mel bands of the input (default 96). */
-  nMels?: number;
-  params?: Readonly<SlicingParams>;
+  /** Mel bands of the input (config `melFrontEnd.nMels`). */
+  nMels: number;
+  /** Config `slicing`. */
+  params: Readonly<SlicingParams>;
 }
 
 /** Standardised slices of a log-mel spectrogram, in upstream order. */
@@ -50,7 +51,7 @@ export interface MelSlices {
  * - each centre is clamped: c = max(c, lookBackward), then c = min(c, T - lookForward) (the
  *   second wins when T < 300, giving a centre below 150).
  */
-export function sliceCentres(frames: number, params: Readonly<SlicingParams> = MULE_SLICING): number[] {
+export function sliceCentres(frames: number, params: Readonly<SlicingParams>): number[] {
   if (!Number.isInteger(frames) || frames < 0) throw new RangeError(`frame count ${frames} must be a non-negative integer`);
   const { chunkFrames, hop, lookBackward, lookForward } = params;
   const centres: number[] = [];
@@ -77,9 +78,8 @@ function pythonSliceBounds(start: number, stop: number, length: number): [number
  * (nan/inf std -> 1). Mean and std are computed in float64 (upstream: float32), the result
  * rounded to float32.
  */
-export function extractSlices(mel: Float32Array, frames: number, options: ExtractSlicesOptions = {}): MelSlices {
-  const params = options.params ?? MULE_SLICING;
-  const nMels = options.nMels ?? MULE_MEL_FRONT_END.nMels;
+export function extractSlices(mel: Float32Array, frames: number, options: ExtractSlicesOptions): MelSlices {
+  const { params, nMels } = options;
   if (!Number.isInteger(frames) || frames < 0 || mel.length !== nMels * frames) {
     throw new MuleError('WRONG_SHAPE', `slicer: the mel has ${mel.length} values, expected ${nMels} bands x ${frames} frames`, {
       tensor: 'log-mel',

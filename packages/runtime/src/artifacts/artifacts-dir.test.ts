@@ -60,7 +60,7 @@ describe('manifest', () => {
     await writeFile(join(root, 'config.json'), config);
     const manifest = {
       format: 'mule-ts-artifacts',
-      formatVersion: 1,
+      formatVersion: 2,
       converter: { name: '@mule-ts/convert', version: '0.1.0' },
       source: { file: 'model.keras', sha256: 'ab'.repeat(32), bytes: 250_000_000, kerasVersion: '2.13.1' },
       createdAt: '2025-01-02T03:04:05.000Z',
@@ -68,7 +68,6 @@ describe('manifest', () => {
         'model.safetensors': { sha256: cryptoSha256(model), bytes: model.length },
         'config.json': { sha256: cryptoSha256(config), bytes: config.length },
       },
-      parity: { backbone: { cosine: 0.9999999 } },
     };
     await writeFile(join(root, 'manifest.json'), JSON.stringify(manifest));
     return { root, model, config };
@@ -79,7 +78,7 @@ describe('manifest', () => {
     const result = await verifyManifest(root);
     expect(result.verified.map((v) => v.name)).toEqual(['model.safetensors', 'config.json']);
     const manifest = await readManifest(root);
-    expect(manifest.parity).toEqual({ backbone: { cosine: 0.9999999 } });
+    expect(manifest.verification).toEqual([]);
     await writeFile(join(root, 'manifest.json'), serializeManifest(manifest));
     expect(await readManifest(root)).toEqual(manifest);
   });
@@ -116,11 +115,14 @@ describe('manifest', () => {
     const file = join(root, 'manifest.json');
     const good = JSON.parse(await readFile(file, 'utf8')) as ArtifactManifest;
     const cases: Array<[unknown, string, RegExp]> = [
-      [{ ...good, formatVersion: 2 }, 'UNSUPPORTED', /formatVersion 2 is not supported/],
+      [{ ...good, formatVersion: 3 }, 'UNSUPPORTED', /formatVersion 3 is not supported/],
+      [{ ...good, formatVersion: 1 }, 'UNSUPPORTED', /formatVersion 1 is not supported/],
+      [{ ...good, verification: [{ id: 'x' }] }, 'MALFORMED_JSON', /verification\[0\]\.tool must be an object/],
+      [{ ...good, verification: {} }, 'MALFORMED_JSON', /verification must be an array/],
       [{ ...good, format: 'other' }, 'MALFORMED_JSON', /format must be "mule-ts-artifacts"/],
       [{ ...good, source: { ...good.source, sha256: 'AB'.repeat(32) } }, 'MALFORMED_JSON', /source\.sha256 must be 64 lower-case hex digits/],
       [{ ...good, files: { '../model.safetensors': good.files['config.json'] } }, 'MALFORMED_JSON', /a plain file name/],
-      [{ ...good, files: { 'config.json': { sha256: 'ab'.repeat(32), bytes: -1 } } }, 'MALFORMED_JSON', /files\.config\.json\.bytes must be a non-negative integer/],
+      [{ ...good, files: { 'config.json': { sha256: 'ab'.repeat(32), bytes: -1 } } }, 'MALFORMED_JSON', /files\.config\.json\.bytes must be an integer >= 0/],
       [{ ...good, createdAt: 'yesterday' }, 'MALFORMED_JSON', /createdAt must be an ISO 8601 date/],
       [{ ...good, converter: undefined }, 'MALFORMED_JSON', /converter must be an object/],
       [{ ...good, source: { ...good.source, kerasVersion: 2.13 } }, 'MALFORMED_JSON', /source\.kerasVersion must be a non-empty string/],
@@ -131,6 +133,8 @@ describe('manifest', () => {
       expect({ code: error.code, message: error.message }).toMatchObject({ code, message: expect.stringMatching(message) });
       expect(error.message.startsWith(`${file}: `)).toBe(true);
     }
+    await writeFile(file, JSON.stringify({ ...good, formatVersion: 1 }));
+    expect((await caught(readManifest(root))).details.hint).toMatch(/converted by an older mule-ts: convert the Keras file again/);
     await writeFile(file, JSON.stringify({ ...good, source: { ...good.source, kerasVersion: null } }));
     expect((await readManifest(root)).source.kerasVersion).toBeNull();
     await writeFile(file, '{"format":');

@@ -1,29 +1,28 @@
 /**
  * Decoding as upstream does it (`mule.source_files.AudioFile`): ffmpeg turns any input into
- * 44,100 Hz signed 16-bit little-endian PCM, channels kept, the first 30 minutes only (`-t 1800`
- * as an input option), metadata and video dropped; then int16 / 2^16 with the channels summed.
+ * signed 16-bit little-endian PCM at the config's `decoding.sampleRate` (44,100 Hz), channels kept,
+ * the first `decoding.maxSeconds` only (`-t 1800` as an input option), metadata and video dropped;
+ * then int16 / `decoding.int16Scale` (2^16) with the channels summed.
  *
  * ffmpeg writes a WAV stream to stdout (as upstream) and it is mixed to mono chunk by chunk, so
  * the multichannel PCM is never buffered whole. One difference: upstream forces the demuxer from
  * the extension (`-f mp3` / `-f wav`, and rejects other extensions); here ffmpeg probes the
  * content, which gives the same samples for mp3/wav and also reads flac, ogg, m4a, ...
  */
-import { MuleError, MULE_AUDIO_INPUT, Pcm16leMonoMixer, parseWavHeader } from '@mule-ts/core';
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { MuleError, Pcm16leMonoMixer, parseWavHeader, type DecodingParams } from '@mule-ts/core';
 
 export const FFMPEG_ENV_VAR = 'MULE_FFMPEG';
 
 export interface FfmpegDecodeOptions {
   /** The ffmpeg executable; default: $MULE_FFMPEG, else `ffmpeg` on PATH. */
   ffmpegPath?: string;
-  /** Seconds decoded from the start (default 1800, upstream's 30 minutes). */
-  maxSeconds?: number;
 }
 
 export interface DecodedAudio {
-  /** Mono, 44.1 kHz, upstream amplitude (int16 / 2^16, channels summed). */
+  /** Mono at `decoding.sampleRate`, upstream amplitude (int16 / `decoding.int16Scale`, channels summed). */
   samples: Float32Array;
   sampleRate: number;
   /** Channels in the decoded stream (before summing). */
@@ -69,24 +68,23 @@ export function ffmpegMissingError(explicit?: string): MuleError {
 }
 
 /** The ffmpeg arguments: upstream's command with a probed input and stdout as the WAV target. */
-export function ffmpegArguments(file: string, maxSeconds: number): string[] {
+export function ffmpegArguments(file: string, decoding: Pick<DecodingParams, 'sampleRate' | 'maxSeconds'>): string[] {
   return [
     '-nostdin', '-hide_banner', '-loglevel', 'error',
-    '-t', String(maxSeconds),
+    '-t', String(decoding.maxSeconds),
     '-i', file,
     '-map_metadata', '-1', '-vn',
-    '-acodec', 'pcm_s16le', '-ar', String(MULE_AUDIO_INPUT.decodeSampleRate),
+    '-acodec', 'pcm_s16le', '-ar', String(decoding.sampleRate),
     '-f', 'wav', 'pipe:1',
   ];
 }
 
-/** Decodes `file` with ffmpeg to upstream's 44.1 kHz mono signal. */
-export async function decodeWithFfmpeg(file: string, options: FfmpegDecodeOptions = {}): Promise<DecodedAudio> {
+/** Decodes `file` with ffmpeg to upstream's mono signal, as the config's `decoding` says. */
+export async function decodeWithFfmpeg(file: string, decoding: Readonly<DecodingParams>, options: FfmpegDecodeOptions = {}): Promise<DecodedAudio> {
   const ffmpeg = findFfmpeg(options.ffmpegPath);
   if (!ffmpeg) throw ffmpegMissingError(options.ffmpegPath);
-  const maxSeconds = options.maxSeconds ?? MULE_AUDIO_INPUT.maxSeconds;
-  const sampleRate = MULE_AUDIO_INPUT.decodeSampleRate;
-  const child = spawn(ffmpeg, ffmpegArguments(file, maxSeconds), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { maxSeconds, sampleRate } = decoding;
+  const child = spawn(ffmpeg, ffmpegArguments(file, decoding), { stdio: ['ignore', 'pipe', 'pipe'] });
 
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -113,7 +111,7 @@ export async function decodeWithFfmpeg(file: string, options: FfmpegDecodeOption
       if (header.format.sampleFormat !== 's16' || header.format.sampleRate !== sampleRate) {
         throw new MuleError('INVALID_INPUT', `${file}: ffmpeg produced ${header.format.sampleFormat} at ${header.format.sampleRate} Hz, expected s16 at ${sampleRate} Hz`, { file });
       }
-      mixer = new Pcm16leMonoMixer(header.format.channelCount, Math.ceil(maxSeconds * sampleRate), 1 << 20);
+      mixer = new Pcm16leMonoMixer(header.format.channelCount, decoding.int16Scale, Math.ceil(maxSeconds * sampleRate), 1 << 20);
       mixer.push(head.subarray(header.dataOffset));
       head = new Uint8Array(0);
     } catch (e) {

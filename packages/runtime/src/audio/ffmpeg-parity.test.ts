@@ -4,7 +4,7 @@
  * (int16 / 65536, channels summed) straight from the raw bytes: it shares no code with the WAV
  * reader, the streaming WAV parser or the mixer under test.
  */
-import { MuleError, readWavPcm16 } from '@mule-ts/core';
+import { MULE_DECODING, MULE_FRONT_END, MuleError, readWavPcm16 } from '@mule-ts/core';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, truncate, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -84,8 +84,8 @@ describe.skipIf(!ffmpeg)('decoding against Debian ffmpeg', () => {
   ];
   it.each(formats44k)('44.1 kHz %s: the WAV reader and the ffmpeg path both give exactly ffmpeg\'s samples', async (name, channels) => {
     const reference = await referenceMono(path(name), channels);
-    const viaWav = await loadAudio(path(name), { decoder: 'wav', keepDecoded: true });
-    const viaFfmpeg = await loadAudio(path(name), { decoder: 'ffmpeg', keepDecoded: true });
+    const viaWav = await loadAudio(path(name), MULE_FRONT_END, { decoder: 'wav', keepDecoded: true });
+    const viaFfmpeg = await loadAudio(path(name), MULE_FRONT_END, { decoder: 'ffmpeg', keepDecoded: true });
     // the source must carry bits below the 16 kept, or truncation vs rounding would go untested
     if (/s24|s32|f32|f64/.test(name)) expect(distinctDiscardedBytes(await readFile(path(name)), name)).toBeGreaterThan(200);
     expect(viaWav.channelCount).toBe(channels);
@@ -99,10 +99,10 @@ describe.skipIf(!ffmpeg)('decoding against Debian ffmpeg', () => {
   it.each([22050, 48000])('%i Hz: ffmpeg path = ffmpeg at 44.1 kHz; the WAV path resamples directly (documented difference, measured)', async (rate) => {
     const file = path(`stereo-${rate}.wav`);
     const reference = await referenceMono(file, 2);
-    const viaFfmpeg = await loadAudio(file, { decoder: 'ffmpeg', keepDecoded: true });
+    const viaFfmpeg = await loadAudio(file, MULE_FRONT_END, { decoder: 'ffmpeg', keepDecoded: true });
     expect(viaFfmpeg.decodedSampleRate).toBe(44100);
     expect(maxAbsDiff(viaFfmpeg.decoded!, reference)).toBe(0);
-    const viaWav = await loadAudio(file, { decoder: 'wav', keepDecoded: true });
+    const viaWav = await loadAudio(file, MULE_FRONT_END, { decoder: 'wav', keepDecoded: true });
     expect(viaWav.decodedSampleRate).toBe(rate);
     const n = viaWav.decoded!.length;
     expect(viaWav.waveform16k.length).toBe(Math.ceil((n * 16000) / rate));
@@ -118,10 +118,10 @@ describe.skipIf(!ffmpeg)('decoding against Debian ffmpeg', () => {
   it('an mp3 made by ffmpeg: the ffmpeg path gives exactly ffmpeg\'s samples; the WAV reader refuses it clearly', async () => {
     const file = path('stereo.mp3');
     const reference = await referenceMono(file, 2);
-    const decoded = await decodeWithFfmpeg(file);
+    const decoded = await decodeWithFfmpeg(file, MULE_DECODING);
     expect(decoded.channelCount).toBe(2);
     expect(maxAbsDiff(decoded.samples, reference)).toBe(0);
-    await expect(loadAudio(file, { decoder: 'wav' })).rejects.toThrow(/stereo\.mp3: not a WAV file/);
+    await expect(loadAudio(file, MULE_FRONT_END, { decoder: 'wav' })).rejects.toThrow(/stereo\.mp3: not a WAV file/);
   });
 
   it('a truncated WAV: both paths decode the whole frames present, identically', async () => {
@@ -131,8 +131,8 @@ describe.skipIf(!ffmpeg)('decoding against Debian ffmpeg', () => {
     const size = (await stat(file)).size;
     const dataStart = original.indexOf('data') + 8;
     await truncate(file, size - 10001); // cuts mid-frame
-    const viaWav = await loadAudio(file, { decoder: 'wav', keepDecoded: true });
-    const viaFfmpeg = await loadAudio(file, { decoder: 'ffmpeg', keepDecoded: true });
+    const viaWav = await loadAudio(file, MULE_FRONT_END, { decoder: 'wav', keepDecoded: true });
+    const viaFfmpeg = await loadAudio(file, MULE_FRONT_END, { decoder: 'ffmpeg', keepDecoded: true });
     expect(viaWav.warnings.join()).toMatch(/truncated\.wav.*shorter than its header/);
     expect(viaWav.decoded!.length).toBe(Math.floor((size - 10001 - dataStart) / 4));
     expect(maxAbsDiff(viaWav.decoded!, viaFfmpeg.decoded!)).toBe(0);
@@ -141,11 +141,11 @@ describe.skipIf(!ffmpeg)('decoding against Debian ffmpeg', () => {
   it('silence decodes to exact zeros; 1.5 s and 2.5 s files keep their length', async () => {
     await ff('-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo', '-t', '1.5', '-c:a', 'pcm_s16le', path('silence-1.5s.wav'));
     await ff('-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100', '-t', '2.5', '-c:a', 'pcm_s16le', path('tone-2.5s.wav'));
-    const silence = await loadAudio(path('silence-1.5s.wav'), { decoder: 'ffmpeg', keepDecoded: true });
+    const silence = await loadAudio(path('silence-1.5s.wav'), MULE_FRONT_END, { decoder: 'ffmpeg', keepDecoded: true });
     expect(silence.decoded!.length).toBe(66150);
     expect(silence.decoded!.every((v) => v === 0)).toBe(true);
     expect(silence.waveform16k.length).toBe(24000);
-    const tone = await loadAudio(path('tone-2.5s.wav'), { decoder: 'ffmpeg' });
+    const tone = await loadAudio(path('tone-2.5s.wav'), MULE_FRONT_END, { decoder: 'ffmpeg' });
     expect(tone.waveform16k.length).toBe(40000);
     expect(tone.seconds).toBe(2.5);
   });
@@ -156,24 +156,24 @@ describe.skipIf(!ffmpeg)('decoding against Debian ffmpeg', () => {
     await ff('-f', 'lavfi', '-i', 'sine=frequency=50:sample_rate=8000', '-t', '1860', '-c:a', 'pcm_u8', file);
     const wav = readWavPcm16(await readFile(file), file, 1800);
     expect(wav.frames).toBe(1800 * 8000);
-    const decoded = await decodeWithFfmpeg(file);
+    const decoded = await decodeWithFfmpeg(file, MULE_DECODING);
     expect(decoded.samples.length).toBe(1800 * 44100);
   });
 
   it('a non-audio file and an unreadable path are clear errors naming the file', async () => {
     const notAudio = path('notes.wav');
     await writeFile(notAudio, 'these are my notes, not audio\n'.repeat(20));
-    await expect(loadAudio(notAudio, { decoder: 'ffmpeg' })).rejects.toThrow(/notes\.wav: ffmpeg could not decode it/);
-    await expect(loadAudio(notAudio, { decoder: 'wav' })).rejects.toThrow(/notes\.wav: not a WAV file/);
+    await expect(loadAudio(notAudio, MULE_FRONT_END, { decoder: 'ffmpeg' })).rejects.toThrow(/notes\.wav: ffmpeg could not decode it/);
+    await expect(loadAudio(notAudio, MULE_FRONT_END, { decoder: 'wav' })).rejects.toThrow(/notes\.wav: not a WAV file/);
     const missing = path('missing.wav');
-    const err = await loadAudio(missing).catch((e: unknown) => e);
+    const err = await loadAudio(missing, MULE_FRONT_END).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MuleError);
     expect((err as MuleError).code).toBe('IO');
     expect((err as MuleError).message).toMatch(/missing\.wav: no such file/);
-    await expect(loadAudio(tmp.dir, { decoder: 'ffmpeg' })).rejects.toThrow(new RegExp(`${tmp.dir.replace(/[/.]/g, '\\$&')}`));
+    await expect(loadAudio(tmp.dir, MULE_FRONT_END, { decoder: 'ffmpeg' })).rejects.toThrow(new RegExp(`${tmp.dir.replace(/[/.]/g, '\\$&')}`));
   });
 
   it('a missing ffmpeg is a clear error saying how to install it or use WAV input', async () => {
-    await expect(decodeWithFfmpeg(path('mono-s16.wav'), { ffmpegPath: '/nonexistent/ffmpeg' })).rejects.toThrow(/ffmpeg was not found at "\/nonexistent\/ffmpeg": install it.*--decoder wav/);
+    await expect(decodeWithFfmpeg(path('mono-s16.wav'), MULE_DECODING, { ffmpegPath: '/nonexistent/ffmpeg' })).rejects.toThrow(/ffmpeg was not found at "\/nonexistent\/ffmpeg": install it.*--decoder wav/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * An audio file -> upstream's 16 kHz mono waveform: decode (ffmpeg as upstream, or the built-in
  * WAV reader), int16 / 2^16 with channels summed, first 30 minutes, then librosa/resampy
- * `kaiser_best` to 16 kHz.
+ * `kaiser_best` to 16 kHz. Every figure comes from the artifacts' config (`decoding`, `resampling`).
  *
  * The WAV reader path equals the ffmpeg path bit for bit for 44.1 kHz files in any supported
  * sample format (same int16 conversion). At other rates ffmpeg first resamples to 44.1 kHz with
@@ -12,8 +12,8 @@
  * at 16 kHz was 3.5e-3 at 22.05 kHz and 3.6e-4 at 48 kHz (ffmpeg-parity.test.ts prints it). Use
  * ffmpeg for upstream parity at rates other than 44.1 kHz.
  */
-import { MuleError, MULE_AUDIO_INPUT, int16ToMono, resampleTo16k, readWavPcm16, type WavPcm16 } from '@mule-ts/core';
 import { access, constants, readFile } from 'node:fs/promises';
+import { MuleError, int16ToMono, readWavPcm16, resampleForModel, type FrontEndParams, type WavPcm16 } from '@mule-ts/core';
 import { decodeWithFfmpeg, findFfmpeg, ffmpegMissingError } from './ffmpeg-decode.js';
 
 export type AudioDecoder = 'auto' | 'ffmpeg' | 'wav';
@@ -22,14 +22,14 @@ export interface LoadAudioOptions {
   /** 'auto' (default): ffmpeg when found, else the built-in WAV reader. */
   decoder?: AudioDecoder;
   ffmpegPath?: string;
-  /** Seconds read from the start (default 1800, upstream's 30 minutes). */
+  /** Seconds read from the start (default: the config's `decoding.maxSeconds`, upstream's 30 minutes). */
   maxSeconds?: number;
   /** Also return the decoded mono signal before resampling (for --dump-stages). */
   keepDecoded?: boolean;
 }
 
 export interface LoadedAudio {
-  /** 16 kHz mono, upstream amplitude convention. */
+  /** Mono at the model's rate (`resampling.targetRate`, 16 kHz), upstream amplitude convention. */
   waveform16k: Float32Array;
   decoder: 'ffmpeg' | 'wav';
   /** Rate of the decoded signal: 44,100 from ffmpeg, the file's own rate from the WAV reader. */
@@ -49,7 +49,10 @@ export function resolveDecoder(decoder: AudioDecoder, ffmpegPath?: string): 'ffm
   return findFfmpeg(ffmpegPath) ? 'ffmpeg' : 'wav';
 }
 
-export async function loadAudio(file: string, options: LoadAudioOptions = {}): Promise<LoadedAudio> {
+/** The parts of the model config that decoding and resampling read. */
+export type AudioParams = Pick<FrontEndParams, 'decoding' | 'resampling'>;
+
+export async function loadAudio(file: string, params: AudioParams, options: LoadAudioOptions = {}): Promise<LoadedAudio> {
   try {
     await access(file, constants.R_OK);
   } catch (e) {
@@ -57,13 +60,14 @@ export async function loadAudio(file: string, options: LoadAudioOptions = {}): P
     throw new MuleError('IO', `${file}: ${reason}`, { file, cause: e });
   }
   const decoder = resolveDecoder(options.decoder ?? 'auto', options.ffmpegPath);
-  const maxSeconds = options.maxSeconds ?? MULE_AUDIO_INPUT.maxSeconds;
+  const decoding = { ...params.decoding, maxSeconds: options.maxSeconds ?? params.decoding.maxSeconds };
+  const { maxSeconds } = decoding;
   const warnings: string[] = [];
   let decoded: Float32Array;
   let rate: number;
   let channelCount: number;
   if (decoder === 'ffmpeg') {
-    const out = await decodeWithFfmpeg(file, { ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}), maxSeconds });
+    const out = await decodeWithFfmpeg(file, decoding, options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {});
     ({ samples: decoded, sampleRate: rate, channelCount } = out);
   } else {
     let bytes: Uint8Array;
@@ -74,13 +78,13 @@ export async function loadAudio(file: string, options: LoadAudioOptions = {}): P
     }
     const wav = readWavPcmOrExplain(bytes, file, options.decoder === 'wav', maxSeconds);
     if (wav.truncated) warnings.push(`${file}: the WAV data chunk is shorter than its header says; decoded the ${wav.frames} whole frames present (as ffmpeg does)`);
-    decoded = int16ToMono(wav.samples, wav.format.channelCount);
+    decoded = int16ToMono(wav.samples, wav.format.channelCount, decoding.int16Scale);
     rate = wav.format.sampleRate;
     channelCount = wav.format.channelCount;
   }
   if (decoded.length === 0) throw new MuleError('INVALID_INPUT', `${file}: the file holds no audio samples`, { file });
-  const waveform16k = resampleTo16k(decoded, rate);
-  if (waveform16k.length === 0) throw new MuleError('INVALID_INPUT', `${file}: too short to give one 16 kHz sample (${decoded.length} samples at ${rate} Hz)`, { file });
+  const waveform16k = resampleForModel(decoded, rate, params.resampling);
+  if (waveform16k.length === 0) throw new MuleError('INVALID_INPUT', `${file}: too short to give one sample at ${params.resampling.targetRate} Hz (${decoded.length} samples at ${rate} Hz)`, { file });
   return {
     waveform16k,
     decoder,

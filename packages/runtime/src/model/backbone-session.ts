@@ -2,7 +2,7 @@
  * One onnxruntime-node session over `backbone.onnx`, with explicit thread options. Execution details
  * stay here; the rest of the runtime sees `run(slices) -> embeddings`.
  */
-import { MuleError } from '@mule-ts/core';
+import { MuleError, type BackboneIo } from '@mule-ts/core';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 
@@ -71,11 +71,13 @@ export class BackboneSession {
     readonly inputName: string,
     readonly outputName: string,
     readonly melBins: number,
+    readonly embeddingDim: number,
     /** The thread and optimisation settings this session runs with. */
     readonly settings: BackboneSessionSettings,
   ) {}
 
-  static async open(file: string, options: BackboneSessionOptions = {}): Promise<BackboneSession> {
+  /** Opens `file`; `io` (config.json's `backbone`) names and shapes its one input and one output. */
+  static async open(file: string, io: BackboneIo, options: BackboneSessionOptions = {}): Promise<BackboneSession> {
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(file, ortSessionOptions(options));
@@ -84,10 +86,15 @@ export class BackboneSession {
     }
     const inputName = session.inputNames[0];
     const outputName = session.outputNames[0];
-    if (!inputName || !outputName || session.inputNames.length !== 1 || session.outputNames.length !== 1) {
-      throw new MuleError('UNSUPPORTED', `${file}: expected a backbone with one input and one output, found inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]`, { file });
+    if (session.inputNames.length !== 1 || session.outputNames.length !== 1 || inputName !== io.input.name || outputName !== io.output.name) {
+      await session.release();
+      throw new MuleError(
+        'UNSUPPORTED',
+        `${file}: expected a backbone with input ${io.input.name} and output ${io.output.name} (config.json backbone), found inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]`,
+        { file, field: 'backbone', expected: io, found: { inputs: session.inputNames, outputs: session.outputNames } },
+      );
     }
-    return new BackboneSession(session, file, inputName, outputName, 96, resolveBackboneSessionSettings(options));
+    return new BackboneSession(session, file, inputName, outputName, io.input.shape[2], io.output.shape[1], resolveBackboneSessionSettings(options));
   }
 
   /**
@@ -104,7 +111,15 @@ export class BackboneSession {
     const out = await this.session.run({ [this.inputName]: input });
     const y = out[this.outputName]!;
     const data = y.data as Float32Array;
-    return { data, dim: data.length / count };
+    if (y.type !== 'float32' || data.length !== count * this.embeddingDim) {
+      throw new MuleError('WRONG_SHAPE', `${this.file}: the backbone gave ${y.type} [${y.dims.join(', ')}], expected float32 [${count}, ${this.embeddingDim}] (config.json backbone.output)`, {
+        file: this.file,
+        tensor: this.outputName,
+        expected: [count, this.embeddingDim],
+        found: y.dims,
+      });
+    }
+    return { data, dim: this.embeddingDim };
   }
 
   async release(): Promise<void> {

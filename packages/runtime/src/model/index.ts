@@ -1,4 +1,3 @@
 export * from './backbone-session.js';
 export * from './mule-model.js';
 export { checkWaveform } from './waveform-input.js';
-export { prepareClip, type PreparedClip } from './prepare-clip.js';

@@ -1,6 +1,8 @@
 /**
- * MULE embeddings from verified artifacts: `MuleModel.load(dir)` checks the manifest, reads the
- * model config and opens one ORT session; `embed` runs front-end -> slices -> backbone -> mean.
+ * MULE embeddings from verified artifacts: `MuleModel.load(dir)` checks every file against the
+ * manifest, refuses files without a passing verification record (unless told otherwise), reads the
+ * model config and opens one ORT session; `embed` runs front-end -> slices -> backbone -> mean,
+ * every stage with the parameters of config.json.
  */
 import { join } from 'node:path';
 import {
@@ -8,22 +10,35 @@ import {
   MANIFEST_FILE_NAME,
   MODEL_CONFIG_FILE_NAME,
   MuleError,
+  prepareClip,
+  verificationStatus,
   type ArtifactManifest,
   type LogMelSpectrogram,
   type MelSlices,
   type ModelConfig,
+  type PreparedClip,
   type ShortClipMode,
+  type VerificationStatus,
 } from '@mule-ts/core';
 import { readManifest, readModelConfig, verifyManifest } from '../artifacts/index.js';
 import { loadAudio, type LoadAudioOptions, type LoadedAudio } from '../audio/index.js';
-import { prepareClip, type PreparedClip } from './prepare-clip.js';
 import { BackboneSession, type BackboneSessionOptions } from './backbone-session.js';
 import { checkWaveform } from './waveform-input.js';
 
+/** The artifact files `MuleModel` runs, and so the ones that must be verified. */
+export const RUNTIME_FILES: readonly string[] = [MODEL_CONFIG_FILE_NAME, BACKBONE_FILE_NAME];
 
 export interface MuleModelOptions extends BackboneSessionOptions {
-  /** Check every artifact's sha256 against manifest.json before loading (default true). */
+  /** Check the sha256 of config.json and backbone.onnx against manifest.json before loading (default true). */
   verifyChecksums?: boolean;
+  /**
+   * Refuse artifacts whose manifest holds no passing verification record for the bytes of
+   * config.json and backbone.onnx (default true): error UNVERIFIED, naming the command that
+   * verifies them. `false` runs them anyway, with a warning through `onWarning`.
+   */
+  requireVerified?: boolean;
+  /** Where warnings go (default: `process.emitWarning`). */
+  onWarning?: (message: string) => void;
   /** Slices per backbone run (default 16). */
   batchSize?: number;
 }
@@ -65,29 +80,48 @@ export class MuleModel {
     readonly dir: string,
     readonly config: ModelConfig,
     readonly manifest: ArtifactManifest,
+    /** Whether config.json and backbone.onnx, as they are on disk, passed verification (and by which record). */
+    readonly verification: VerificationStatus,
     private readonly session: BackboneSession,
     private readonly batchSize: number,
   ) {}
 
   static async load(dir: string, options: MuleModelOptions = {}): Promise<MuleModel> {
-    const manifest = options.verifyChecksums === false ? await readManifest(dir) : (await verifyManifest(dir)).manifest;
-    for (const name of [BACKBONE_FILE_NAME, MODEL_CONFIG_FILE_NAME]) {
-      if (!(name in manifest.files)) {
-        throw new MuleError('MISSING_MEMBER', `${join(dir, MANIFEST_FILE_NAME)} lists no ${name}: convert the model with a converter that exports it (pnpm convert)`, {
-          file: join(dir, MANIFEST_FILE_NAME),
+    const manifestFile = join(dir, MANIFEST_FILE_NAME);
+    const listed = await readManifest(dir);
+    for (const name of RUNTIME_FILES) {
+      if (!Object.prototype.hasOwnProperty.call(listed.files, name)) {
+        throw new MuleError('MISSING_MEMBER', `${manifestFile} lists no ${name}`, {
+          file: manifestFile,
+          hint: 'convert the Keras file again with the ONNX export (mule convert --keras FILE --out DIR, without --no-onnx)',
         });
       }
     }
+    // Only the files it runs: a deployment may ship without model.safetensors.
+    const manifest = options.verifyChecksums === false ? listed : (await verifyManifest(dir, { files: RUNTIME_FILES })).manifest;
+    const verification = verificationStatus(manifest, RUNTIME_FILES);
+    if (!verification.verified) {
+      const what = verification.state === 'failed' ? 'failed verification' : 'are not verified';
+      if (options.requireVerified !== false) {
+        throw new MuleError('UNVERIFIED', `${dir}: these artifacts ${what}: ${verification.reason}`, {
+          file: manifestFile,
+          hint: `verify them: mule verify --onnx --artifacts ${dir} [--keras MODEL.keras]; or run them unverified: --allow-unverified (API: { requireVerified: false })`,
+        });
+      }
+      (options.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'MULE_UNVERIFIED' })))(
+        `running artifacts that ${what} (${dir}): ${verification.reason}`,
+      );
+    }
     const config = await readModelConfig(join(dir, MODEL_CONFIG_FILE_NAME));
-    const session = await BackboneSession.open(join(dir, BACKBONE_FILE_NAME), options);
-    return new MuleModel(dir, config, manifest, session, Math.max(1, options.batchSize ?? 16));
+    const session = await BackboneSession.open(join(dir, BACKBONE_FILE_NAME), config.backbone, options);
+    return new MuleModel(dir, config, manifest, verification, session, Math.max(1, options.batchSize ?? 16));
   }
 
   get embeddingDim(): number {
-    return this.config.spec.embeddingDim;
+    return this.config.backbone.output.shape[1];
   }
 
-  /** Embeds one 16 kHz mono waveform (amplitude convention: int16 / 65536, channels summed, as upstream). */
+  /** Embeds one mono waveform at the model's rate (16 kHz; amplitude convention: int16 / 65536, channels summed, as upstream). */
   async embed(waveform16k: Float32Array | Float64Array, options: EmbedOptions = {}): Promise<EmbedResult> {
     const [result] = await this.embedBatch([waveform16k], options);
     return result!;
@@ -101,7 +135,7 @@ export class MuleModel {
 
   /** Decodes an audio file as upstream does (see `loadAudio`), resamples it to 16 kHz and embeds it. */
   async embedFile(file: string, options: EmbedFileOptions = {}): Promise<EmbedFileResult> {
-    const loaded = await loadAudio(file, { ...options, keepDecoded: options.returnStages === true });
+    const loaded = await loadAudio(file, this.config, { ...options, keepDecoded: options.returnStages === true });
     const { waveform16k, decoded, ...audio } = loaded;
     const [result] = await this.embedPrepared([prepareClip(waveform16k, this.config, options.shortClip)], options);
     return { ...result!, audio, ...(options.returnStages ? { waveform16k, decoded } : {}) };
@@ -116,10 +150,15 @@ export class MuleModel {
     return clips.map((clip, i) => this.assemble(clip, outputs[i]!, options));
   }
 
-  /** The backbone alone on standardised slices ((count, 96, width) back to back): (count, D). */
-  async embedSlices(slices: Float32Array, count: number, width = 300): Promise<Float32Array> {
+  /** Frames in a full slice (config.json `backbone.input.shape[3]`, 300). */
+  get sliceWidth(): number {
+    return this.config.backbone.input.shape[3];
+  }
+
+  /** The backbone alone on standardised slices ((count, mel bins, width) back to back): (count, D). */
+  async embedSlices(slices: Float32Array, count: number, width = this.sliceWidth): Promise<Float32Array> {
     const out = new Float32Array(count * this.embeddingDim);
-    const per = this.config.spec.inputShape[0] * width;
+    const per = this.config.backbone.input.shape[2] * width;
     for (let start = 0; start < count; start += this.batchSize) {
       const n = Math.min(this.batchSize, count - start);
       const { data } = await this.session.run(slices.subarray(start * per, (start + n) * per), n, width);
@@ -135,7 +174,7 @@ export class MuleModel {
   /** Runs every full-width slice of every clip in shared batches; narrower slices one by one. */
   private async runBackbone(clips: readonly PreparedClip[]): Promise<Float32Array[]> {
     const dim = this.embeddingDim;
-    const fullWidth = this.config.spec.inputShape[1];
+    const fullWidth = this.sliceWidth;
     const outputs = clips.map((c) => new Float32Array(c.slices.slices.length * dim));
     const queue: Array<{ clip: number; slice: number }> = [];
     for (const [ci, c] of clips.entries()) {
@@ -148,7 +187,7 @@ export class MuleModel {
         }
       }
     }
-    const per = this.config.spec.inputShape[0] * fullWidth;
+    const per = this.config.backbone.input.shape[2] * fullWidth;
     for (let start = 0; start < queue.length; start += this.batchSize) {
       const part = queue.slice(start, start + this.batchSize);
       const batch = new Float32Array(part.length * per);

@@ -1,8 +1,9 @@
 /**
- * What verify checks: the mule-ts runtime, behind a small interface so tests can substitute a
- * deliberately broken resampler or front-end (sabotage tests) without touching the runtime.
+ * What verify checks: the mule-ts runtime, every stage run with the parameters of the artifacts'
+ * config.json, behind a small interface so tests can substitute a deliberately broken resampler or
+ * front-end (sabotage tests) without touching the runtime.
  */
-import { extractSlices, logMelSpectrogram, resampleTo16k, type LogMelSpectrogram, type MelSlices } from '@mule-ts/core';
+import { extractSlices, logMelSpectrogram, resampleForModel, type FrontEndParams, type LogMelSpectrogram, type MelSlices } from '@mule-ts/core';
 import { MuleModel } from '@mule-ts/runtime';
 
 export interface CandidateEmbedding {
@@ -17,9 +18,9 @@ export interface CandidateEmbedding {
 /** The ONNX backbone side: `backbone.onnx` through onnxruntime-node, as users run it. */
 export interface CandidateModel {
   embeddingDim: number;
-  /** (count, 96, width) standardised slices back to back -> (count, D). */
+  /** (count, mel bins, width) standardised slices back to back -> (count, D). */
   embedSlices(slices: Float32Array, count: number, width: number): Promise<Float32Array>;
-  /** The whole pipeline on a 16 kHz waveform. */
+  /** The whole pipeline on a waveform at the model's rate. */
   embed(waveform: Float32Array): Promise<CandidateEmbedding>;
   close(): Promise<void>;
 }
@@ -27,20 +28,21 @@ export interface CandidateModel {
 export interface CandidatePipeline {
   /** One line for the report. */
   description: string;
-  /** Decoded mono audio at `sampleRate` -> 16 kHz, in the input's float32 arithmetic as the runtime runs it. */
-  resampleTo16k(samples: Float32Array, sampleRate: number): Float32Array;
-  logMel(waveform: Float32Array): LogMelSpectrogram;
-  extractSlices(mel: LogMelSpectrogram): MelSlices;
+  /** Decoded mono audio at `sampleRate` -> the model's rate, in the input's float32 arithmetic as the runtime runs it. */
+  resample(samples: Float32Array, sampleRate: number, frontEnd: FrontEndParams): Float32Array;
+  logMel(waveform: Float32Array, frontEnd: FrontEndParams): LogMelSpectrogram;
+  extractSlices(mel: LogMelSpectrogram, frontEnd: FrontEndParams): MelSlices;
+  /** Loads the artifacts as `MuleModel` does, without requiring a verification record (verify makes it). */
   loadModel(artifactsDir: string): Promise<CandidateModel>;
 }
 
 export const RUNTIME_PIPELINE: CandidatePipeline = {
-  description: '@mule-ts/runtime (resampleTo16k, logMelSpectrogram, extractSlices, MuleModel over backbone.onnx)',
-  resampleTo16k: (samples, sampleRate) => resampleTo16k(samples, sampleRate),
-  logMel: (waveform) => logMelSpectrogram(waveform),
-  extractSlices: (mel) => extractSlices(mel.data, mel.frames, { nMels: mel.nMels }),
+  description: '@mule-ts/runtime with the artifacts\' config.json (resampleForModel, logMelSpectrogram, extractSlices, MuleModel over backbone.onnx)',
+  resample: (samples, sampleRate, frontEnd) => resampleForModel(samples, sampleRate, frontEnd.resampling),
+  logMel: (waveform, frontEnd) => logMelSpectrogram(waveform, frontEnd.melFrontEnd),
+  extractSlices: (mel, frontEnd) => extractSlices(mel.data, mel.frames, { nMels: mel.nMels, params: frontEnd.slicing }),
   async loadModel(artifactsDir) {
-    const model = await MuleModel.load(artifactsDir);
+    const model = await MuleModel.load(artifactsDir, { requireVerified: false, onWarning: () => undefined });
     return {
       embeddingDim: model.embeddingDim,
       embedSlices: (slices, count, width) => model.embedSlices(slices, count, width),

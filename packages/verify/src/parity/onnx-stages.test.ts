@@ -2,6 +2,7 @@
 // artifacts, and fail at backbone (front-end still passing) on artifacts converted from another
 // seed, or whose slow-stem conv kernel is perturbed by 1e-3 relative.
 // They need the converter to write backbone.onnx; until it does they skip with a message.
+import { MULE_FRONT_END } from '@mule-ts/core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,7 +70,7 @@ describe.skipIf(!lookup.python)('runParity --onnx (small fixture)', () => {
 
   it('passes every stage on matching artifacts', async (ctx) => {
     if (onnxMissing) ctx.skip();
-    const result = await runParity({ audio, runner, thresholds: resolveThresholds(), onnx: true, artifactsDir: join(dir, 'art3'), keras: join(dir, 'seed3.keras') });
+    const result = await runParity({ audio, runner, frontEnd: MULE_FRONT_END, thresholds: resolveThresholds(), onnx: true, artifactsDir: join(dir, 'art3'), keras: join(dir, 'seed3.keras') });
     console.log(`--onnx parity, small fixture:\n${renderParityTable(result)}`);
     expect(status(result)).toEqual({ waveform: 'pass', mel: 'pass', slices: 'pass', backbone: 'pass', timeline: 'pass', embedding: 'pass' });
     expect(result.stages.find((s) => s.stage === 'backbone')!.candidateShape).toEqual(result.stages.find((s) => s.stage === 'backbone')!.referenceShape);
@@ -77,14 +78,14 @@ describe.skipIf(!lookup.python)('runParity --onnx (small fixture)', () => {
 
   it('sabotage: artifacts from another seed fail at backbone and pass the front-end', async (ctx) => {
     if (onnxMissing) ctx.skip();
-    const result = await runParity({ audio, runner, thresholds: resolveThresholds(), onnx: true, artifactsDir: join(dir, 'art3'), keras: join(dir, 'seed4.keras') });
+    const result = await runParity({ audio, runner, frontEnd: MULE_FRONT_END, thresholds: resolveThresholds(), onnx: true, artifactsDir: join(dir, 'art3'), keras: join(dir, 'seed4.keras') });
     expect(status(result)).toMatchObject({ mel: 'pass', slices: 'pass', backbone: 'fail', timeline: 'fail', embedding: 'fail' });
   });
 
   it('sabotage: one conv kernel perturbed by 1e-3 relative fails at backbone and passes the front-end', async (ctx) => {
     if (onnxMissing) ctx.skip();
     const tensor = runPython(lookup.python!, PERTURB_KERNEL, [join(dir, 'seed3.keras'), join(dir, 'perturbed.keras')]).trim();
-    const run = (keras: string) => runParity({ audio, runner, thresholds: resolveThresholds(), onnx: true, artifactsDir: join(dir, 'art3'), keras: join(dir, keras) });
+    const run = (keras: string) => runParity({ audio, runner, frontEnd: MULE_FRONT_END, thresholds: resolveThresholds(), onnx: true, artifactsDir: join(dir, 'art3'), keras: join(dir, keras) });
     const clean = await run('seed3.keras');
     const perturbed = await run('perturbed.keras');
     console.log(`perturbed ${tensor}:\n${renderParityTable(perturbed)}`);

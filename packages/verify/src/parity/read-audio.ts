@@ -9,6 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import type { FrontEndParams } from '@mule-ts/core';
 import { loadAudio, type AudioDecoder } from '@mule-ts/runtime';
 import { decodeNpy, toNumbers } from '../npy/index.js';
 import { generateTestSignal, TEST_SIGNAL_DEFAULTS, upstreamMono, type TestSignalOptions } from './test-signal.js';
@@ -51,7 +52,7 @@ export function testSignalAudio(options: TestSignalOptions = {}): ParityAudio {
  * convention; anything else is decoded by the runtime's `loadAudio` (ffmpeg, or the built-in WAV
  * reader for WAV files when ffmpeg is absent; that reader keeps the file's own rate).
  */
-export async function readParityAudio(file: string, decoder: AudioDecoder = 'auto'): Promise<ParityAudio> {
+export async function readParityAudio(file: string, frontEnd: Pick<FrontEndParams, 'decoding' | 'resampling'>, decoder: AudioDecoder = 'auto'): Promise<ParityAudio> {
   if (extname(file).toLowerCase() === '.npy') {
     const array = decodeNpy(await readFile(file), file);
     if (array.shape.length !== 1 || array.shape[0] === 0 || !(array.data instanceof Float32Array || array.data instanceof Float64Array)) {
@@ -66,7 +67,7 @@ export async function readParityAudio(file: string, decoder: AudioDecoder = 'aut
       notes: [],
     };
   }
-  const loaded = await loadAudio(file, { decoder, keepDecoded: true });
+  const loaded = await loadAudio(file, frontEnd, { decoder, keepDecoded: true });
   const rate = loaded.decodedSampleRate;
   const how = loaded.decoder === 'ffmpeg' ? 'decoded by ffmpeg' : 'read by the runtime WAV reader (no ffmpeg)';
   return {

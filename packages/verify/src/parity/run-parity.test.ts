@@ -2,6 +2,7 @@
 // (7 s stereo 16-bit at 44.1 kHz), and the sabotage tests: a resampler with the wrong filter fails at
 // waveform, a wrong window fails at mel, a slicer without the chunk quirk passes mel and fails at
 // slices. The ONNX stages are in onnx-stages.test.ts.
+import { MULE_FRONT_END } from '@mule-ts/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describePythonLookup, findPython } from '@mule-ts/test-utils';
 import { resolveThresholds } from '../compare/index.js';
@@ -27,7 +28,7 @@ describe.skipIf(!lookup.python)('runParity, front-end stages (python runner)', (
 
   it('passes waveform, mel and slices on the 44.1 kHz test signal, with the margins', async () => {
     expect(audio.sampleRate).toBe(44_100);
-    const result = await runParity({ audio, runner, thresholds: resolveThresholds(), onnx: false });
+    const result = await runParity({ audio, runner, frontEnd: MULE_FRONT_END, thresholds: resolveThresholds(), onnx: false });
     console.log(`front-end parity (python runner):\n${renderParityTable(result)}`);
     const waveform = result.stages.find((s) => s.stage === 'waveform')!;
     console.log(`waveform stage: runtime float32 resampleTo16k vs reference float64: max-abs ${waveform.metrics?.maxAbs.toExponential(3)}, margin ${waveform.margin}`);
@@ -50,7 +51,7 @@ describe.skipIf(!lookup.python)('runParity, front-end stages (python runner)', (
   });
 
   it('stricter thresholds than the measured error make the same run fail', async () => {
-    const result = await runParity({ audio, runner, thresholds: resolveThresholds({ slices: { maxAbs: 1e-9 } }), onnx: false });
+    const result = await runParity({ audio, runner, frontEnd: MULE_FRONT_END, thresholds: resolveThresholds({ slices: { maxAbs: 1e-9 } }), onnx: false });
     expect(status(result).mel).toBe('pass');
     expect(status(result).slices).toBe('fail');
     expect(result.stages.find((s) => s.stage === 'slices')!.problems.join()).toMatch(/max-abs .* > 1e-9/);
@@ -58,7 +59,7 @@ describe.skipIf(!lookup.python)('runParity, front-end stages (python runner)', (
   });
 
   it('sabotage: a resampler filter with the wrong rolloff fails at waveform; mel and slices (fed the reference waveform) pass', async () => {
-    const result = await runParity({ audio, runner, thresholds: resolveThresholds(), onnx: false, pipeline: LOW_ROLLOFF_RESAMPLER_PIPELINE });
+    const result = await runParity({ audio, runner, frontEnd: MULE_FRONT_END, thresholds: resolveThresholds(), onnx: false, pipeline: LOW_ROLLOFF_RESAMPLER_PIPELINE });
     console.log(`low-rolloff resampler sabotage:\n${renderParityTable(result)}`);
     expect(status(result)).toMatchObject({ waveform: 'fail', mel: 'pass', slices: 'pass' });
     const waveform = result.stages.find((s) => s.stage === 'waveform')!;
@@ -69,7 +70,7 @@ describe.skipIf(!lookup.python)('runParity, front-end stages (python runner)', (
   });
 
   it('sabotage: a symmetric Hann window fails at mel, and nothing after it passes', async () => {
-    const result = await runParity({ audio, runner, thresholds: resolveThresholds(), onnx: false, pipeline: SYMMETRIC_HANN_PIPELINE });
+    const result = await runParity({ audio, runner, frontEnd: MULE_FRONT_END, thresholds: resolveThresholds(), onnx: false, pipeline: SYMMETRIC_HANN_PIPELINE });
     console.log(`symmetric Hann sabotage:\n${renderParityTable(result)}`);
     expect(status(result).mel).toBe('fail');
     expect(status(result).slices).toBe('fail'); // the runtime slices are cut from the wrong mel
@@ -83,7 +84,7 @@ describe.skipIf(!lookup.python)('runParity, front-end stages (python runner)', (
 
   it('sabotage: a slicer without the chunk quirk passes mel and fails at slices on an 81 s clip', async () => {
     const long = testSignalAudio({ seconds: 81, seed: 5 });
-    const result = await runParity({ audio: long, runner, thresholds: resolveThresholds(), onnx: false, pipeline: NO_CHUNK_QUIRK_PIPELINE });
+    const result = await runParity({ audio: long, runner, frontEnd: MULE_FRONT_END, thresholds: resolveThresholds(), onnx: false, pipeline: NO_CHUNK_QUIRK_PIPELINE });
     expect(status(result).mel).toBe('pass');
     expect(status(result).slices).toBe('fail');
     const slices = result.stages.find((s) => s.stage === 'slices')!;
@@ -104,7 +105,7 @@ describe('runParity, stages that cannot run', () => {
   };
 
   it('a requested stage that did not run fails the verification, naming why', async () => {
-    const result = await runParity({ audio: testSignalAudio({ seconds: 4 }), runner: broken, thresholds: resolveThresholds(), onnx: true });
+    const result = await runParity({ audio: testSignalAudio({ seconds: 4 }), runner: broken, frontEnd: MULE_FRONT_END, thresholds: resolveThresholds(), onnx: true });
     expect(status(result)).toMatchObject({ waveform: 'not-run', mel: 'not-run', slices: 'not-run', backbone: 'not-run', timeline: 'not-run', embedding: 'not-run' });
     expect(result.stages.find((s) => s.stage === 'waveform')!.problems[0]).toBe('reference exploded');
     // the runtime's waveform feeds mel on both sides, where the reference fails again

@@ -2,7 +2,7 @@
  * Runs the stage-by-stage comparison: the reference pipeline (through a runner) against the
  * runtime, stage by stage, each stage fed so that a fault shows at the stage that has it.
  *
- * - waveform: runtime resampleTo16k vs the reference's float64 `resample` of the same decoded mono
+ * - waveform: runtime resampleForModel vs the reference's float64 `resample` of the same decoded mono
  *   signal (44.1 kHz for the test signal and anything ffmpeg decodes).
  * - mel: runtime log-mel vs the reference's, both fed the reference's 16 kHz waveform (as float32).
  * - slices: runtime slicer on the runtime's mel vs the reference's slices; centres must match exactly.
@@ -10,7 +10,7 @@
  *   reference model on the same slices: per-slice cosine and max-abs.
  * - timeline, embedding (--onnx): runtime embed() end to end vs the reference's embed.
  */
-import type { LogMelSpectrogram } from '@mule-ts/core';
+import type { FrontEndParams, LogMelSpectrogram } from '@mule-ts/core';
 import type { ParityStage, StageThreshold } from '../compare/index.js';
 import { toNumbers, type NDArray } from '../npy/index.js';
 import type { ReferenceManifest, ReferenceRunner } from '../runners/index.js';
@@ -23,6 +23,8 @@ export interface ParityOptions {
   audio: ParityAudio;
   runner: ReferenceRunner;
   thresholds: Record<ParityStage, StageThreshold>;
+  /** Every front-end parameter the candidate runs with: the artifacts' config.json (upstream's when there are no artifacts). */
+  frontEnd: FrontEndParams;
   /** Also verify the stages that need backbone.onnx (backbone, timeline, embedding). */
   onnx: boolean;
   /** The converted artifacts (needed with onnx). */
@@ -60,7 +62,7 @@ interface ReferenceArrays {
 }
 
 const DESCRIPTIONS: Record<ParityStage, string> = {
-  waveform: 'runtime resampleTo16k (float32, as the runtime runs) vs reference resample (float64) of the same decoded mono signal',
+  waveform: 'runtime resampleForModel (float32, as the runtime runs) vs reference resample (float64) of the same decoded mono signal',
   mel: "runtime logMelSpectrogram vs reference log-mel (96 x frames), both of the reference's 16 kHz waveform",
   slices: "runtime extractSlices on the runtime's mel vs reference slices (K x 96 x 300); centres exact",
   backbone: "backbone.onnx fed the reference's slices vs the reference model (K x D, per-slice cosine)",
@@ -147,7 +149,7 @@ export async function runParity(options: ParityOptions): Promise<ParityResult> {
   } else {
     const t = performance.now();
     try {
-      candidateMel = pipeline.logMel(waveform!.samples);
+      candidateMel = pipeline.logMel(waveform!.samples, options.frontEnd);
       results.set(
         'mel',
         judgeArrays('mel', { values: candidateMel.data, shape: [candidateMel.nMels, candidateMel.frames] }, { values: toNumbers(reference.mel), shape: reference.mel.shape }, thresholds.mel, {
@@ -168,7 +170,7 @@ export async function runParity(options: ParityOptions): Promise<ParityResult> {
   } else {
     const t = performance.now();
     try {
-      const sliced = pipeline.extractSlices(candidateMel);
+      const sliced = pipeline.extractSlices(candidateMel, options.frontEnd);
       const refCentres = Array.from(toNumbers(reference.centres));
       const problems: string[] = [];
       if (refCentres.join(',') !== sliced.centres.join(',')) problems.push(`centres [${sliced.centres.join(', ')}] differ from the reference's [${refCentres.join(', ')}]`);
@@ -250,8 +252,8 @@ async function runWaveformStage(
   let candidate: Float32Array | null = null;
   const t = performance.now();
   try {
-    progress('runtime: resampleTo16k');
-    candidate = pipeline.resampleTo16k(samples, sampleRate);
+    progress('runtime: resampleForModel');
+    candidate = pipeline.resample(samples, sampleRate, options.frontEnd);
   } catch (error) {
     blocker ??= `the runtime failed: ${(error as Error).message}`;
   }

@@ -2,11 +2,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir } from '@mule-ts/test-utils';
-import { readManifest, sha256File, verifyManifest } from '@mule-ts/runtime';
+import { makeTempDir, sha256OfFile } from '@mule-ts/test-utils';
+import { readManifest, verifyManifest } from '@mule-ts/runtime';
 import { resolveThresholds } from '../compare/index.js';
 import type { ParityResult, StageResult } from '../parity/index.js';
-import { parityJson, recordParityInManifest, renderParityMarkdown, renderParityTable, writeParityReport } from './index.js';
+import { appendVerificationRecord, makeVerificationRecord } from '../verification/index.js';
+import { parityJson, renderParityMarkdown, renderParityTable, writeParityReport } from './index.js';
 
 const thresholds = resolveThresholds();
 const metrics = (cos: number, maxAbs: number, maxRel: number) => ({ cosine: cos, minRowCosine: cos, maxAbs, maxRel, referenceScale: 1, nonFinite: 0, count: 10 });
@@ -79,7 +80,7 @@ describe('parity report rendering', () => {
   });
 });
 
-describe('recordParityInManifest', () => {
+describe('verification records', () => {
   let dir = '';
   let cleanup = async (): Promise<void> => {};
   beforeAll(async () => {
@@ -87,26 +88,45 @@ describe('recordParityInManifest', () => {
   });
   afterAll(() => cleanup());
 
-  it('sets parity atomically, keeps every other field (unknown ones too) and the checksums', async () => {
+  it('a complete run becomes a record bound to the bytes it checked; an incomplete one cannot', () => {
+    const complete: ParityResult = { ...RESULT, stages: RESULT.stages.filter((s) => s.status !== 'not-run') };
+    const files = { 'config.json': 'c'.repeat(64), 'backbone.onnx': 'b'.repeat(64) };
+    const record = makeVerificationRecord(complete, { files, source: { file: 'k.keras', sha256: 'a'.repeat(64) } });
+    expect(record).toMatchObject({ verdict: 'fail', checkedAt: RESULT.createdAt, files, source: { sha256: 'a'.repeat(64) }, reference: { runner: 'python', tool: 'mule_reference@0.1.0', python: 'CPython 3.11.2' } });
+    expect(record.tool.name).toBe('@mule-ts/verify');
+    expect(record.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(record.stages.slices).toMatchObject({ status: 'pass', margin: 'Infinity', maxAbs: 0 });
+    expect(record.stages.backbone).toMatchObject({ status: 'fail', threshold: thresholds.backbone, problems: ['max-abs 2.000e-2 > 0.001'] });
+    expect(record.stages.embedding).toEqual({ status: 'not-requested', problems: ['needs backbone.onnx'] });
+    expect(() => makeVerificationRecord(RESULT, { files, source: null })).toThrow(/timeline did not run/);
+  });
+
+  it('appends atomically, keeps every earlier record and every other field (unknown ones too), and the checksums', async () => {
     await writeFile(join(dir, 'model.safetensors'), 'weights');
     const manifest = {
       format: 'mule-ts-artifacts',
-      formatVersion: 1,
+      formatVersion: 2,
       converter: { name: '@mule-ts/convert', version: '0.1.0' },
       source: { file: 'm.keras', sha256: 'a'.repeat(64), bytes: 3, kerasVersion: '2.13.1' },
       createdAt: '2026-01-01T00:00:00.000Z',
-      files: { 'model.safetensors': { sha256: await sha256File(join(dir, 'model.safetensors')), bytes: 7 } },
+      files: { 'model.safetensors': { sha256: await sha256OfFile(join(dir, 'model.safetensors')), bytes: 7 } },
+      verification: [],
       futureField: { kept: true },
     };
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
-    await recordParityInManifest(dir, RESULT);
-    const written = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown> & { parity: { verdict: string; stages: Record<string, { status: string; margin?: unknown }> } };
+    const complete: ParityResult = { ...RESULT, stages: RESULT.stages.filter((s) => s.status !== 'not-run') };
+    const first = makeVerificationRecord(complete, { files: { 'model.safetensors': manifest.files['model.safetensors'].sha256 }, source: null });
+    const second = makeVerificationRecord({ ...complete, verdict: 'pass' }, { files: { 'model.safetensors': manifest.files['model.safetensors'].sha256 }, source: null });
+    await appendVerificationRecord(dir, first);
+    await appendVerificationRecord(dir, second);
+    const written = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown> & { verification: Array<{ id: string; verdict: string }> };
     expect(written.futureField).toEqual({ kept: true });
     expect(written.files).toEqual(manifest.files);
-    expect(written.parity.verdict).toBe('fail');
-    expect(written.parity.stages.slices).toMatchObject({ status: 'pass', margin: 'Infinity' });
-    expect(written.parity.stages.timeline).toMatchObject({ status: 'not-run', problems: ['the runtime embed failed: boom'] });
-    expect((await readManifest(dir)).parity).toEqual(written.parity);
+    expect(written.verification.map((r) => [r.id, r.verdict])).toEqual([
+      [first.id, 'fail'],
+      [second.id, 'pass'],
+    ]);
+    expect((await readManifest(dir)).verification).toEqual(JSON.parse(JSON.stringify([first, second])));
     await expect(verifyManifest(dir)).resolves.toBeTruthy();
     const report = await writeParityReport(RESULT, join(dir, 'out'));
     expect(await readFile(report.markdown, 'utf8')).toBe(renderParityMarkdown(RESULT));

@@ -1,10 +1,8 @@
-/** Writes parity.json and parity.md, and records the summary in the artifacts' manifest.json. */
-import { MANIFEST_FILE_NAME } from '@mule-ts/core';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+/** Writes parity.json and parity.md. */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readManifest } from '@mule-ts/runtime';
 import type { ParityResult } from '../parity/index.js';
-import { parityJson, paritySummary } from './parity-json.js';
+import { parityJson } from './parity-json.js';
 import { renderParityMarkdown } from './render-markdown.js';
 
 export const PARITY_JSON_FILE = 'parity.json';
@@ -24,21 +22,4 @@ export async function writeParityReport(result: ParityResult, outDir: string): P
   await writeFileAtomic(json, parityJson(result));
   await writeFileAtomic(markdown, renderParityMarkdown(result));
   return { json, markdown };
-}
-
-/**
- * Sets `parity` in `<artifactsDir>/manifest.json`, keeping every other field as written (including
- * ones this version does not know). The manifest lists the artifacts' sha256, never its own, so
- * rewriting it invalidates no checksum.
- */
-export async function recordParityInManifest(artifactsDir: string, result: ParityResult): Promise<string> {
-  const manifest = await readManifest(artifactsDir); // validates
-  const file = join(artifactsDir, MANIFEST_FILE_NAME);
-  if (Object.prototype.hasOwnProperty.call(manifest.files, MANIFEST_FILE_NAME)) {
-    throw new Error(`${file} lists its own checksum; rewriting it would break that entry`);
-  }
-  const raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  raw.parity = paritySummary(result);
-  await writeFileAtomic(file, `${JSON.stringify(raw, null, 2)}\n`);
-  return file;
 }

@@ -1,0 +1,36 @@
+/** `mule embed FILE|DIR... --model DIR --out OUT [options]`: see EMBED_USAGE. */
+import { defaultJobs, embedCatalogue, type CatalogueProgress } from '@mule-ts/runtime';
+import { EXIT_OK, EXIT_SOME_FAILED } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { ProgressBar } from '../progress-bar.js';
+import { EMBED_USAGE, parseEmbedArgs } from './embed-args.js';
+
+export async function runEmbedCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const cmd = parseEmbedArgs(args, defaultJobs());
+  if (cmd.help) {
+    io.stdout.write(`${EMBED_USAGE}\n`);
+    return EXIT_OK;
+  }
+  const mode = ProgressBar.modeFor(cmd.progress, io.stderr);
+  let bar: ProgressBar | null = null;
+  const progress: CatalogueProgress = {
+    start: ({ model, verification, selected, skippedAsDone, todo }) => {
+      io.stderr.write(`model: ${model}: ${verification.verified ? verification.reason : `NOT VERIFIED (${verification.reason})`}\n`);
+      if (skippedAsDone > 0) io.stderr.write(`resuming: ${skippedAsDone} of ${selected} files already done\n`);
+      bar = new ProgressBar(todo, mode, io.stderr);
+    },
+    warn: (message) => (bar ? bar.note(`warning: ${message}`, true) : io.stderr.write(`warning: ${message}\n`)),
+    note: (message) => bar?.note(`note: ${message}`),
+    tick: (ok, seconds) => bar?.tick(ok, seconds),
+    finish: () => bar?.finish(),
+  };
+  const summary = await embedCatalogue(cmd, progress);
+  if (summary.failed.length > 0) {
+    io.stderr.write(`\n${summary.failed.length} of ${summary.embedded + summary.failed.length} files failed and were skipped:\n${summary.failed.map((f) => `  ${f.error}`).join('\n')}\n`);
+  }
+  io.stderr.write(
+    `embedded ${summary.embedded} files (${(summary.audioSeconds / 3600).toFixed(3)} h of audio) in ${summary.wallSeconds.toFixed(1)} s` +
+      `${summary.skippedAsDone ? `, ${summary.skippedAsDone} already done` : ''}${summary.failed.length ? `, ${summary.failed.length} failed` : ''} -> ${cmd.out}\n`,
+  );
+  return summary.failed.length > 0 ? EXIT_SOME_FAILED : EXIT_OK;
+}

@@ -1,0 +1,319 @@
+/**
+ * `mule embed` end to end, run as users run it (the bin shim in a child process) on real files
+ * generated with Debian's ffmpeg and artifacts converted from the small generated model.
+ *
+ * Independent checks: the decoded signal against ffmpeg's raw s16le output mixed here with the
+ * upstream formula; the 16 kHz waveform, mel and slices against the Python reference
+ * (`python -m mule_reference resample|mel|slices`, float64, its own resampler); the embeddings
+ * against `MuleModel.embed` on the reference's waveform.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { writeKerasFixture } from '@mule-ts/keras-fixture';
+import { decodeNpy, toNumbers, type NDArray } from '@mule-ts/core';
+import { findFfmpeg, MuleModel, shardOf } from '@mule-ts/runtime';
+import { describePythonLookup, findPython, makeTempDir } from '@mule-ts/test-utils';
+import { REFERENCE_PYTHON_DIR } from '@mule-ts/verify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifiedArtifacts } from './verified-artifacts.js';
+
+const readNpy = async (file: string): Promise<NDArray> => decodeNpy(await readFile(file), file);
+/** Where a directory output keeps a file's array: its path mirrored under the directory, `..` as `__`. */
+const mirroredNpy = (dir: string, file: string): string =>
+  join(dir, `${file.split(/[\\/]+/).filter((p) => p !== '' && p !== '.').map((p) => (p === '..' ? '__' : p)).join('/')}.npy`);
+
+const run = promisify(execFile);
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const MULE_BIN = join(REPO_ROOT, 'packages/cli/bin/mule.js');
+const ffmpeg = findFfmpeg();
+const lookup = findPython(['numpy']);
+if (!ffmpeg) console.warn('skipping the mule embed tests: ffmpeg is not on PATH (apt-get install ffmpeg)');
+if (!lookup.python) console.warn(`skipping the reference comparisons of mule embed: no python3 with numpy (${describePythonLookup(lookup)})`);
+
+/** Set once the test's artifacts exist (see verifiedArtifacts). */
+let flagsForArtifacts: string[] = [];
+
+interface CliRun {
+  code: number;
+  stderr: string;
+}
+
+function mule(args: string[], cwd = REPO_ROOT, extraFlags: string[] = flagsForArtifacts): Promise<CliRun> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [MULE_BIN, 'embed', ...args, ...extraFlags, '--progress', 'lines'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stderr }));
+  });
+}
+
+async function ff(...args: string[]): Promise<void> {
+  await run(ffmpeg!, ['-nostdin', '-v', 'error', '-y', ...args]);
+}
+
+/** ffmpeg's raw 44.1 kHz s16le decode mixed with upstream's formula (int16 / 65536, channels summed). */
+async function upstreamDecoded(file: string, channels: number): Promise<Float64Array> {
+  const { stdout } = await run(ffmpeg!, ['-nostdin', '-v', 'error', '-t', '1800', '-i', file, '-vn', '-acodec', 'pcm_s16le', '-ar', '44100', '-f', 's16le', 'pipe:1'], { encoding: 'buffer', maxBuffer: 1 << 28 });
+  const out = new Float64Array(stdout.length / (2 * channels));
+  for (let f = 0; f < out.length; f++) {
+    let s = 0;
+    for (let c = 0; c < channels; c++) s += stdout.readInt16LE(2 * (f * channels + c));
+    out[f] = s / 65536;
+  }
+  return out;
+}
+
+async function reference(stage: 'resample' | 'mel' | 'slices', args: string[], out: string): Promise<Record<string, NDArray>> {
+  await run(lookup.python!, ['-m', 'mule_reference', stage, ...args, '--out', out], { env: { ...process.env, PYTHONPATH: REFERENCE_PYTHON_DIR }, maxBuffer: 1 << 24 });
+  const arrays: Record<string, NDArray> = {};
+  for (const f of await readdir(out)) if (f.endsWith('.npy')) arrays[f.slice(0, -4)] = await readNpy(join(out, f));
+  return arrays;
+}
+
+function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+interface EmbedIndex {
+  shape: [number, number];
+  rows: Array<{ row: number; file: string; slices: number; seconds: number }>;
+  failed: Array<{ file: string; error: string }>;
+}
+
+async function readOutput(out: string): Promise<{ rows: Float32Array[]; index: EmbedIndex }> {
+  const npy = await readNpy(out);
+  const index = JSON.parse(await readFile(out.replace(/\.npy$/, '.index.json'), 'utf8')) as EmbedIndex;
+  const [n, d] = npy.shape as [number, number];
+  expect(index.shape).toEqual([n, d]);
+  const data = npy.data as Float32Array;
+  return { rows: Array.from({ length: n }, (_, i) => data.subarray(i * d, (i + 1) * d)), index };
+}
+
+describe.skipIf(!ffmpeg)('mule embed (small converted fixture)', () => {
+  let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+  let art: string;
+  const path = (...parts: string[]): string => join(tmp.dir, ...parts);
+
+  beforeAll(async () => {
+    tmp = await makeTempDir('mule-embed-cli-');
+    await writeKerasFixture({ size: 'small', seed: 1, out: path('small.keras') });
+    art = path('art');
+    flagsForArtifacts = (await verifiedArtifacts(path('small.keras'), art)).embedFlags;
+  });
+  afterAll(async () => {
+    await tmp?.cleanup();
+  });
+
+  it.skipIf(!lookup.python)('a 7 s stereo wav and its mp3: decoded, 16 kHz waveform, mel and slices match the reference; rows in argument order', async () => {
+    await ff('-f', 'lavfi', '-i', 'sine=frequency=330:duration=7:sample_rate=44100', '-f', 'lavfi', '-i', 'anoisesrc=d=7:c=pink:r=44100:a=0.5:seed=11',
+      '-filter_complex', '[0][1]amerge=inputs=2', '-c:a', 'pcm_s16le', path('seven.wav'));
+    await ff('-i', path('seven.wav'), '-c:a', 'libmp3lame', '-b:a', '192k', path('seven.mp3'));
+    const out = path('seven.npy');
+    const r = await mule([path('seven.mp3'), path('seven.wav'), '--model', art, '--out', out, '--dump-stages', path('stages'), '--jobs', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const { rows, index } = await readOutput(out);
+    expect(index.rows.map((x) => x.file)).toEqual([path('seven.mp3'), path('seven.wav')]);
+
+    const model = await MuleModel.load(art, { requireVerified: flagsForArtifacts.length === 0 });
+    try {
+      for (const [i, name] of ['seven.mp3', 'seven.wav'].entries()) {
+        const stages = join(path('stages'), tmp.dir, name);
+        const decoded = toNumbers(await readNpy(join(stages, 'decoded-44100hz-mono.npy')));
+        const expectedDecoded = await upstreamDecoded(path(name), 2);
+        expect(maxAbs(decoded, expectedDecoded)).toBe(0);
+
+        const refWave = await reference('resample', ['--waveform', join(stages, 'decoded-44100hz-mono.npy'), '--sr', '44100'], path('ref', name, 'resample'));
+        const wave = toNumbers(await readNpy(join(stages, 'waveform-16k.npy')));
+        const waveDiff = maxAbs(wave, toNumbers(refWave.waveform_16k!));
+        const refMel = await reference('mel', ['--waveform', join(stages, 'waveform-16k.npy')], path('ref', name, 'mel'));
+        const mel = await readNpy(join(stages, 'mel.npy'));
+        expect(mel.shape).toEqual(refMel.mel!.shape);
+        const melDiff = maxAbs(toNumbers(mel), toNumbers(refMel.mel!));
+        const refSlices = await reference('slices', ['--mel', join(stages, 'mel.npy')], path('ref', name, 'slices'));
+        const slices = await readNpy(join(stages, 'slices.npy'));
+        expect(slices.shape).toEqual(refSlices.slices!.shape);
+        const sliceDiff = maxAbs(toNumbers(slices), toNumbers(refSlices.slices!));
+        console.log(`${name}: max-abs vs reference: waveform ${waveDiff.toExponential(2)}, mel ${melDiff.toExponential(2)}, slices ${sliceDiff.toExponential(2)}`);
+        expect(waveDiff).toBeLessThanOrEqual(1e-6);
+        expect(melDiff).toBeLessThanOrEqual(5e-4);
+        expect(sliceDiff).toBeLessThanOrEqual(1e-5);
+
+        // the row equals the runtime's embed of the reference's own 16 kHz waveform
+        const direct = await model.embed(Float32Array.from(toNumbers(refWave.waveform_16k!)));
+        expect(maxAbs(rows[i]!, direct.embedding!)).toBeLessThan(1e-4);
+
+        // embedFile: the same pipeline in-process, with the stages and what was decoded
+        const viaFile = await model.embedFile(path(name), { returnStages: true });
+        expect(viaFile.audio).toMatchObject({ decoder: 'ffmpeg', decodedSampleRate: 44100, channelCount: 2 });
+        expect(maxAbs(viaFile.decoded!, expectedDecoded)).toBe(0);
+        expect(maxAbs(viaFile.embedding!, rows[i]!)).toBeLessThan(1e-5);
+      }
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('edge cases in one batch: each embeds as documented or is reported while the rest completes (exit 3)', async () => {
+    const dir = path('edge');
+    await mkdir(dir, { recursive: true });
+    const src = ['-f', 'lavfi', '-i', 'anoisesrc=d=3.4:c=pink:r=44100:a=0.7:seed=5'];
+    await ff(...src, '-ac', '1', '-c:a', 'pcm_s16le', join(dir, 'mono.wav'));
+    await ff(...src, '-af', 'pan=5.1|c0=c0|c1=0.5*c0|c2=0.3*c0|c3=0.2*c0|c4=0.7*c0|c5=0.9*c0', '-c:a', 'pcm_s16le', join(dir, 'surround.wav'));
+    await ff(...src, '-ac', '2', '-c:a', 'pcm_u8', join(dir, 'u8.wav'));
+    await ff(...src, '-ac', '2', '-c:a', 'pcm_s24le', join(dir, 's24.wav'));
+    await ff(...src, '-ac', '2', '-c:a', 'pcm_f32le', join(dir, 'f32.wav'));
+    await ff(...src, '-ac', '2', '-ar', '22050', '-c:a', 'pcm_s16le', join(dir, 'r22050.wav'));
+    await ff(...src, '-ac', '2', '-ar', '48000', '-c:a', 'pcm_s16le', join(dir, 'r48000.wav'));
+    await ff('-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo', '-t', '4', '-c:a', 'pcm_s16le', join(dir, 'silence.wav'));
+    await ff(...src, '-t', '1.5', '-c:a', 'pcm_s16le', join(dir, 'short-1.5s.wav'));
+    await ff(...src, '-t', '2.5', '-c:a', 'pcm_s16le', join(dir, 'short-2.5s.wav'));
+    const full = await readFile(join(dir, 'mono.wav'));
+    await writeFile(join(dir, 'truncated.wav'), full.subarray(0, full.length - 50_001));
+    await writeFile(join(dir, 'not-audio.wav'), 'not audio\n'.repeat(100));
+    const missing = join(dir, 'no-such-file.mp3');
+
+    const out = path('edge.npy');
+    const r = await mule([dir, missing, '--model', art, '--out', out, '--jobs', '1']);
+    expect(r.code, r.stderr).toBe(3);
+    const { rows, index } = await readOutput(out);
+    const byName = new Map(index.rows.map((x) => [x.file.split('/').pop()!, { ...x, embedding: rows[x.row]! }]));
+    expect([...byName.keys()].sort()).toEqual(['f32.wav', 'mono.wav', 'r22050.wav', 'r48000.wav', 's24.wav', 'short-1.5s.wav', 'short-2.5s.wav', 'silence.wav', 'surround.wav', 'truncated.wav', 'u8.wav']);
+    expect(index.failed.map((f) => f.file).sort()).toEqual([join(dir, 'not-audio.wav'), missing].sort());
+    expect(r.stderr).toMatch(/2 of 13 files failed and were skipped/);
+    expect(r.stderr).toMatch(/not-audio\.wav: ffmpeg could not decode it/);
+    expect(r.stderr).toMatch(/no-such-file\.mp3: no such file/);
+    // upstream gives no slice for a clip of 2 s or less (NaN row), one narrow slice for 2-3 s
+    expect(byName.get('short-1.5s.wav')!.slices).toBe(0);
+    expect(byName.get('short-1.5s.wav')!.embedding.every(Number.isNaN)).toBe(true);
+    expect(byName.get('short-2.5s.wav')!.slices).toBe(1);
+    // silence: every slice standardised with the 0.01 std floor, a finite embedding
+    expect(byName.get('silence.wav')!.slices).toBe(2);
+    for (const name of ['f32.wav', 'mono.wav', 'r22050.wav', 'r48000.wav', 's24.wav', 'short-2.5s.wav', 'silence.wav', 'surround.wav', 'truncated.wav', 'u8.wav']) {
+      expect(byName.get(name)!.embedding.every(Number.isFinite), name).toBe(true);
+    }
+    expect(byName.get('truncated.wav')!.seconds).toBeLessThan(byName.get('mono.wav')!.seconds);
+  });
+
+  // about a minute on two cores (30 minutes of audio through the resampler and the front-end)
+  it.skipIf(!process.env.MULE_SLOW_TESTS)('a 31-minute file embeds its first 30 minutes (set MULE_SLOW_TESTS=1)', async () => {
+    const file = path('long-31min.flac');
+    await ff('-f', 'lavfi', '-i', 'sine=frequency=220:sample_rate=44100', '-t', '1860', '-ac', '2', file);
+    const out = path('long.npy');
+    const r = await mule([file, '--model', art, '--out', out, '--jobs', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const { rows, index } = await readOutput(out);
+    expect(index.rows[0]!.seconds).toBe(1800);
+    // 180,001 mel frames: the 900 multiples of 200 in (0, 180001) minus the 22 chunk starts 8000 .. 176000
+    expect(index.rows[0]!.slices).toBe(900 - 22);
+    expect(rows[0]!.every(Number.isFinite)).toBe(true);
+  }, 600_000);
+  if (!process.env.MULE_SLOW_TESTS) console.warn('skipping the 31-minute mule embed test (MULE_SLOW_TESTS=1 runs it; the 30-minute cut itself is tested in runtime/src/audio/ffmpeg-parity.test.ts)');
+
+  describe('a catalogue of 50 files', () => {
+    let catalogue: string;
+    let reference: { rows: Float32Array[]; index: EmbedIndex };
+
+    beforeAll(async () => {
+      catalogue = path('catalogue');
+      for (let i = 0; i < 50; i++) {
+        const sub = join(catalogue, `artist-${i % 7}`);
+        await mkdir(sub, { recursive: true });
+        const seconds = (3 + (i % 5) * 0.7).toFixed(1);
+        const ext = i % 10 === 3 ? 'mp3' : i % 10 === 7 ? 'flac' : 'wav';
+        await ff('-f', 'lavfi', '-i', `sine=frequency=${110 + 23 * i}:duration=${seconds}:sample_rate=44100`, '-ac', '2', join(sub, `track-${String(i).padStart(2, '0')}.${ext}`));
+      }
+      const r = await mule([catalogue, '--model', art, '--out', path('full.npy')]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/50\/50 files 100% .* files\/s .* audio-h\/s/);
+      reference = await readOutput(path('full.npy'));
+      expect(reference.rows.length).toBe(50);
+    });
+
+    const rowOf = (file: string): Float32Array => reference.rows[reference.index.rows.findIndex((r) => r.file === file)]!;
+
+    it('resumes after being killed mid-run: the union equals an uninterrupted run, in order', async () => {
+      const out = path('killed.npy');
+      const child = spawn(process.execPath, [MULE_BIN, 'embed', catalogue, '--model', art, '--out', out, '--jobs', '1', '--progress', 'none', ...flagsForArtifacts], { cwd: REPO_ROOT, stdio: 'ignore' });
+      const journal = `${out}.progress.jsonl`;
+      let doneAtKill = 0;
+      while (child.exitCode === null) {
+        const text = existsSync(journal) ? await readFile(journal, 'utf8') : '';
+        doneAtKill = text.split('\n').filter(Boolean).length;
+        if (doneAtKill >= 10) {
+          child.kill('SIGKILL');
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => child.once('close', r));
+      expect(doneAtKill).toBeGreaterThanOrEqual(10);
+      expect(doneAtKill).toBeLessThan(50);
+
+      const again = await mule([catalogue, '--model', art, '--out', out]);
+      expect(again.stderr).toMatch(/holds an earlier run[\s\S]*pass --resume/);
+      expect(again.code).toBe(2);
+      const resumed = await mule([catalogue, '--model', art, '--out', out, '--resume']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stderr).toMatch(/resuming: \d+ of 50 files already done/);
+      const { rows, index } = await readOutput(out);
+      expect(index.rows.map((r) => r.file)).toEqual(reference.index.rows.map((r) => r.file));
+      for (const [i, row] of rows.entries()) expect(maxAbs(row, reference.rows[i]!)).toBeLessThan(1e-5);
+    });
+
+    it('--limit then --resume (a planned interruption) completes the catalogue', async () => {
+      const out = path('limited.jsonl');
+      const first = await mule([catalogue, '--model', art, '--out', out, '--limit', '20', '--jobs', '0']);
+      expect(first.code, first.stderr).toBe(0);
+      expect((await readFile(out, 'utf8')).trim().split('\n').length).toBe(20);
+      const rest = await mule([catalogue, '--model', art, '--out', out, '--resume', '--timeline']);
+      expect(rest.code, rest.stderr).toBe(0);
+      const records = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { file: string; embedding: number[]; timeline?: number[][] });
+      expect(records.map((r) => r.file)).toEqual(reference.index.rows.map((r) => r.file));
+      for (const rec of records) expect(maxAbs(rec.embedding, rowOf(rec.file))).toBeLessThan(1e-5);
+      expect(records[0]!.timeline).toBeUndefined();
+      expect(records[49]!.timeline!.length).toBeGreaterThan(0);
+    });
+
+    it('shards 2-way into disjoint outputs whose union is the whole', async () => {
+      const outs = [path('shard-1/'), path('shard-2/')];
+      for (const [i, out] of outs.entries()) {
+        const r = await mule([catalogue, '--model', art, '--out', out, '--shard', `${i + 1}/2`]);
+        expect(r.code, r.stderr).toBe(0);
+      }
+      const shards = await Promise.all(outs.map(async (o) => (JSON.parse(await readFile(join(o, 'index.json'), 'utf8')) as { files: Array<{ file: string; npy: string }> }).files));
+      const [a, b] = shards.map((s) => s.map((f) => f.file)) as [string[], string[]];
+      expect(a.length).toBeGreaterThan(10);
+      expect(b.length).toBeGreaterThan(10);
+      expect(a.filter((f) => b.includes(f))).toEqual([]);
+      expect([...a, ...b].sort()).toEqual(reference.index.rows.map((r) => r.file).sort());
+      for (const f of a) expect(shardOf(f, 2)).toBe(1);
+      for (const [s, files] of shards.entries()) {
+        for (const f of files) {
+          expect(f.npy).toBe(mirroredNpy(outs[s]!.replace(/\/$/, ''), f.file));
+          expect(maxAbs(toNumbers(await readNpy(f.npy)), rowOf(f.file))).toBeLessThan(1e-5);
+        }
+      }
+    });
+
+    it('pnpm exec mule from the repository root (when the workspace bin link exists)', async (ctx) => {
+      const link = join(REPO_ROOT, 'node_modules/.bin/mule');
+      if (!existsSync(link)) {
+        console.warn('skipping pnpm exec mule: node_modules/.bin/mule is missing (run pnpm install after adding the bin entry)');
+        ctx.skip();
+      }
+      const files = reference.index.rows.slice(0, 3).map((r) => r.file);
+      const out = path('pnpm-exec.npy');
+      await run('pnpm', ['exec', 'mule', 'embed', ...files, '--model', art, '--out', out, '--progress', 'none', ...flagsForArtifacts], { cwd: REPO_ROOT });
+      const { rows, index } = await readOutput(out);
+      expect(index.rows.map((r) => r.file)).toEqual(files);
+      for (const [i, f] of files.entries()) expect(maxAbs(rows[i]!, rowOf(f))).toBeLessThan(1e-5);
+    });
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * Files -> embeddings at catalogue scale (`mule embed`). Decoding and the front-end run on worker
+ * threads while the main thread runs the backbone over slices batched across files; results are
+ * committed in input order to the output and to a progress journal (for `resume`). A file that
+ * fails is reported, journaled and skipped; the batch goes on.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
+import { MuleError, type ShortClipMode, type VerificationStatus } from '@mule-ts/core';
+import type { AudioDecoder } from '../audio/index.js';
+import { MuleModel } from '../model/index.js';
+import { collectInputs } from './collect-inputs.js';
+import type { EmbeddingOutput } from './embedding-output.js';
+import { runEmbedPipeline } from './embed-pipeline.js';
+import { FrontEndPool } from './front-end-pool.js';
+import { JsonlOutput } from './jsonl-output.js';
+import { NpyRowsOutput } from './npy-rows-output.js';
+import { ProgressJournal } from './progress-journal.js';
+import { inShard, type Shard } from './shard.js';
+import { TimelineDirOutput } from './timeline-dir-output.js';
+
+export type CatalogueOutputKind = 'npy' | 'jsonl' | 'dir';
+
+export interface CatalogueOptions {
+  /** Audio files, and directories searched recursively for `extensions`. */
+  inputs: string[];
+  /** The converted artifacts directory. */
+  model: string;
+  out: string;
+  outKind: CatalogueOutputKind;
+  /** Include the per-slice timeline (.jsonl or directory output). */
+  timeline: boolean;
+  /** Write each file's decoded signal, waveform, mel and slices as .npy under this directory. */
+  dumpStages: string | null;
+  resume: boolean;
+  overwrite: boolean;
+  shard: Shard | null;
+  decoder: AudioDecoder;
+  ffmpegPath: string | null;
+  /** Front-end worker threads; 0 runs decoding and the front-end on the main thread. */
+  jobs: number;
+  batchSize: number;
+  shortClip: ShortClipMode;
+  /** Run artifacts that have no passing verification record (with a warning). */
+  allowUnverified: boolean;
+  /** Stop after this many files (for tests and trial runs); null = all. */
+  limit: number | null;
+  extensions: string[];
+}
+
+/** What a catalogue run reports as it goes; the CLI draws it. */
+export interface CatalogueProgress {
+  /** Once the model is loaded and the work is known. */
+  start(info: { model: string; verification: VerificationStatus; selected: number; skippedAsDone: number; todo: number }): void;
+  /** Something the user must see whatever the progress display (a warning, a file that failed). */
+  warn(message: string): void;
+  /** Information (e.g. a clip too short to give a slice). */
+  note(message: string): void;
+  tick(ok: boolean, audioSeconds: number): void;
+  finish(): void;
+}
+
+export interface CatalogueSummary {
+  /** Files of this run's selection (after the shard), before resume and limit. */
+  selected: number;
+  skippedAsDone: number;
+  embedded: number;
+  failed: Array<{ file: string; error: string }>;
+  audioSeconds: number;
+  wallSeconds: number;
+  verification: VerificationStatus;
+}
+
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+const SILENT: CatalogueProgress = { start: () => undefined, warn: () => undefined, note: () => undefined, tick: () => undefined, finish: () => undefined };
+
+function makeOutput(options: CatalogueOptions, dim: number): EmbeddingOutput {
+  if (options.outKind === 'npy') return new NpyRowsOutput(options.out, dim);
+  if (options.outKind === 'jsonl') return new JsonlOutput(options.out, options.timeline);
+  return new TimelineDirOutput(options.out.replace(/\/+$/, '') || '/', options.timeline);
+}
+
+export async function embedCatalogue(options: CatalogueOptions, progress: CatalogueProgress = SILENT): Promise<CatalogueSummary> {
+  const started = Date.now();
+  const all = await collectInputs(options.inputs, options.extensions);
+  const selected = all.filter((f) => inShard(f, options.shard));
+
+  const model = await MuleModel.load(options.model, { batchSize: options.batchSize, requireVerified: !options.allowUnverified, onWarning: (m) => progress.warn(m) });
+  const output = makeOutput(options, model.embeddingDim);
+  if (!options.resume && !options.overwrite && existsSync(output.journalPath)) {
+    await model.close();
+    throw new MuleError('OUTPUT_EXISTS', `${options.out} holds an earlier run (${output.journalPath})`, {
+      file: output.journalPath,
+      hint: 'pass --resume to continue it or --overwrite to start again',
+    });
+  }
+  await mkdir(dirname(output.journalPath), { recursive: true });
+  const journal = await ProgressJournal.open(output.journalPath, options.resume);
+  const done = journal.doneFiles();
+  let todo = selected.filter((f) => !done.has(f));
+  const skippedAsDone = selected.length - todo.length;
+  if (options.limit !== null) todo = todo.slice(0, options.limit);
+  await output.open(options.resume, journal.committedEnd());
+
+  progress.start({ model: options.model, verification: model.verification, selected: selected.length, skippedAsDone, todo: todo.length });
+  const pool = new FrontEndPool(options.jobs, {
+    frontEnd: { decoding: model.config.decoding, resampling: model.config.resampling, melFrontEnd: model.config.melFrontEnd, slicing: model.config.slicing },
+    shortClip: options.shortClip,
+    decoder: options.decoder,
+    ffmpegPath: options.ffmpegPath,
+    dumpStages: options.dumpStages,
+  });
+
+  const failed: Array<{ file: string; error: string }> = [];
+  let embedded = 0;
+  let audioSeconds = 0;
+  try {
+    await runEmbedPipeline(todo, pool, model, options.batchSize, Math.max(2, 2 * options.jobs), async (_index, outcome, result) => {
+      if (outcome.ok && result) {
+        const end = await output.write({ file: outcome.file, result, seconds: outcome.seconds });
+        await journal.append({ file: outcome.file, status: 'ok', end, slices: result.sliceCount, seconds: outcome.seconds });
+        for (const w of outcome.warnings) progress.warn(w);
+        if (result.embedding === null) progress.note(`${outcome.file}: ${outcome.seconds.toFixed(2)} s gives no slice (clips of 2 s or less, as upstream); its row is NaN (--short-clip pad embeds it)`);
+        embedded++;
+        audioSeconds += outcome.seconds;
+        progress.tick(true, outcome.seconds);
+      } else if (!outcome.ok) {
+        await journal.append({ file: outcome.file, status: 'failed', error: outcome.error });
+        failed.push({ file: outcome.file, error: outcome.error });
+        progress.warn(`failed: ${outcome.error}`);
+        progress.tick(false, 0);
+      }
+    });
+  } finally {
+    progress.finish();
+    const { ok, failed: allFailed } = journal.summary();
+    await output.close(ok, allFailed.map(({ file, error }) => ({ file, error })));
+    await pool.close();
+    await model.close();
+  }
+  return { selected: selected.length, skippedAsDone, embedded, failed, audioSeconds, wallSeconds: (Date.now() - started) / 1000, verification: model.verification };
+}
