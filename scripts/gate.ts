@@ -1,13 +1,14 @@
 #!/usr/bin/env -S npx tsx --conditions=source
 // pnpm gate: the release gate. typecheck, lint, tests, full-size fixture -> convert -> verify --onnx,
-// build, pack + check each published package (own rules, publint, are-the-types-wrong), install the
-// tarballs in a fresh npm project, changeset status. Stops at the first failing step.
+// build, API reports (api-extractor), pack + check each published package (own rules, publint,
+// are-the-types-wrong), install the tarballs in a fresh npm project and run the mule bin from them,
+// check convert's dependency closure holds no onnxruntime, changeset status. Stops at the first failing step.
 import { rmSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { $, chalk } from 'zx';
-import { packedPackageProblems, readPackedPackage, readWorkspacePackages, renderGateSummary, runGate, type GateStep } from '@mule-ts/verify';
+import { packedPackageProblems, readPackedPackage, readWorkspacePackages, renderGateSummary, runGate, type GateStep } from '@mule-ts/release-gate';
 
 const root = resolve(import.meta.dirname, '..');
 $.verbose = true;
@@ -92,6 +93,8 @@ const steps: GateStep[] = [
     },
   },
   { name: 'build', run: () => $`pnpm -s turbo run build --output-logs=errors-only` },
+  // A change of any published package's public API must show as a diff of its etc/*.api.md.
+  { name: 'API reports', run: () => $`pnpm -s api` },
   ...published.map((p) => packStep(p.name, p.dir)),
   {
     name: 'install tarballs with npm',

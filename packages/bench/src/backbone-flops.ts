@@ -4,7 +4,7 @@
  * work (GELU, pooling, adds) is left out, as is usual for GFLOP/s figures.
  */
 import type { ConvSpec, SfNfNetSpec } from '@mule-ts/core';
-import { hoistFrequencyStride, tfSamePadding } from '@mule-ts/convert';
+import { hoistFrequencyStride, tfSamePadding } from '@mule-ts/convert/internal';
 
 export interface FlopCount {
   /** Total FLOPs (2·MACs) for one slice: the model's work, the figure GFLOP/s rates are based on. */

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { convertKerasFile } from '@mule-ts/convert';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
-import { MuleModel, decodeWithFfmpeg, defaultJobs, findFfmpeg, ffmpegMissingError, embedCatalogue } from '@mule-ts/runtime';
+import { MuleModel, decodeWithFfmpeg, defaultJobs, embedCatalogue, findFfmpeg } from '@mule-ts/runtime';
+import { ffmpegMissingError } from '@mule-ts/runtime/internal';
 import { median } from './measure.js';
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@
  * numpy's `a @ b` on as many BLAS threads.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { OnnxGraphBuilder } from '@mule-ts/convert';
+import { OnnxGraphBuilder } from '@mule-ts/convert/internal';
 import * as ort from 'onnxruntime-node';
 import type { RunTimes } from './measure.js';
 

@@ -9,6 +9,7 @@
 import { isMuleError, type MuleErrorCode } from '@mule-ts/core';
 import { VerifyInputError } from '@mule-ts/verify';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
+import { InputError } from './input-error.js';
 import { UsageError } from './usage-error.js';
 
 /** What to do, for errors that carry no hint of their own. */
@@ -38,7 +39,7 @@ export function reportError(error: unknown): ErrorReport {
     const help = error.command ? `mule ${error.command} --help` : 'mule --help';
     return { text: `error [USAGE]: ${error.message}\n  ${help} lists the options\n`, exitCode: EXIT_USAGE };
   }
-  if (error instanceof VerifyInputError) {
+  if (error instanceof VerifyInputError || error instanceof InputError) {
     return { text: `error [INPUT]: ${error.message}\n  ${error.hint}\n`, exitCode: EXIT_USAGE };
   }
   if (isMuleError(error)) {

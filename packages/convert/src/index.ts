@@ -1,9 +1,10 @@
-export * from './archive/index.js';
-export * from './keras/index.js';
-export * from './inspect/index.js';
-export * from './safetensors/index.js';
-export * from './output/index.js';
-export * from './recognise/index.js';
-export { convertKerasFile } from './convert/convert-keras.js';
-export type { ConvertOptions, ConvertProgress, ConvertPhase, ConvertSummary } from './convert/convert-keras.js';
-export * from './onnx/index.js';
+/**
+ * @mule-ts/convert: the MULE Keras model to safetensors and ONNX, without TensorFlow; inspect any Keras file.
+ * @packageDocumentation
+ */
+export { convertKerasFile, type ConvertOptions, type ConvertPhase, type ConvertProgress, type ConvertSummary } from './convert/convert-keras.js';
+export { inspectKerasFile, type InspectedDataset, type InspectedLayer, type KerasInspectReport } from './inspect/inspect-keras-file.js';
+export { formatInspectJson, formatInspectTable } from './inspect/format-inspect.js';
+export { openSafetensors, type SafetensorsFile } from './safetensors/safetensors-file.js';
+export type { KerasContainer } from './keras/types.js';
+export type { OpenKerasFileOptions } from './keras/open-keras-file.js';

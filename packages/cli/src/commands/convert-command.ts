@@ -6,6 +6,7 @@ import { parseCommandArgs } from '../args/parse-command-args.js';
 import { ByteProgress, formatBytes } from '../byte-progress.js';
 import { EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { requireExisting } from '../input-error.js';
 import { UsageError } from '../usage-error.js';
 
 export const CONVERT_USAGE = `Usage: mule convert --keras FILE [--out DIR] [--no-onnx] [--keep-ws]
@@ -45,6 +46,7 @@ export async function runConvertCommand(args: readonly string[], io: CliIo, cwd:
   if (values.keras === undefined) throw new UsageError('--keras FILE is required', 'convert');
   const keras = resolve(cwd, values.keras);
   const outDir = resolve(cwd, values.out ?? 'artifacts');
+  await requireExisting(keras, '--keras', 'give the .keras (or legacy .h5) file Keras saved the MULE model to');
 
   io.stderr.write(`converting ${keras}\n`);
   const bar = new ByteProgress(io.stderr, `writing ${SAFETENSORS_FILE_NAME}`);

@@ -3,6 +3,7 @@ import { defaultJobs, embedCatalogue, type CatalogueProgress } from '@mule-ts/ru
 import { EXIT_OK, EXIT_SOME_FAILED } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { ProgressBar } from '../progress-bar.js';
+import { requireExisting } from '../input-error.js';
 import { EMBED_USAGE, parseEmbedArgs } from './embed-args.js';
 
 export async function runEmbedCommand(args: readonly string[], io: CliIo): Promise<number> {
@@ -11,6 +12,7 @@ export async function runEmbedCommand(args: readonly string[], io: CliIo): Promi
     io.stdout.write(`${EMBED_USAGE}\n`);
     return EXIT_OK;
   }
+  await requireExisting(cmd.model, '--model', 'point --model at a directory written by mule convert and verified by mule verify --onnx', 'directory');
   const mode = ProgressBar.modeFor(cmd.progress, io.stderr);
   let bar: ProgressBar | null = null;
   const progress: CatalogueProgress = {

@@ -4,6 +4,7 @@ import { formatInspectTable, inspectKerasFile } from '@mule-ts/convert';
 import { parseCommandArgs } from '../args/parse-command-args.js';
 import { EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { requireExisting } from '../input-error.js';
 import { UsageError } from '../usage-error.js';
 
 export const INSPECT_USAGE = `Usage: mule inspect FILE [--json]
@@ -23,7 +24,9 @@ export async function runInspectCommand(args: readonly string[], io: CliIo, cwd:
     return EXIT_OK;
   }
   if (positionals.length !== 1) throw new UsageError(`inspect takes exactly one Keras file (got ${positionals.length})`, 'inspect');
-  const report = await inspectKerasFile(resolve(cwd, positionals[0]!));
+  const file = resolve(cwd, positionals[0]!);
+  await requireExisting(file, 'inspect', 'give a Keras file (.keras or .h5)');
+  const report = await inspectKerasFile(file);
   io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatInspectTable(report));
   return EXIT_OK;
 }

@@ -19,7 +19,7 @@ import { findFfmpeg, MuleModel, shardOf } from '@mule-ts/runtime';
 import { describePythonLookup, findPython, makeTempDir } from '@mule-ts/test-utils';
 import { REFERENCE_PYTHON_DIR } from '@mule-ts/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifiedArtifacts } from './verified-artifacts.js';
+import { verifiedArtifacts } from '../__fixtures__/verified-artifacts.js';
 
 const readNpy = async (file: string): Promise<NDArray> => decodeNpy(await readFile(file), file);
 /** Where a directory output keeps a file's array: its path mirrored under the directory, `..` as `__`. */

@@ -16,7 +16,7 @@ export interface MelFilterbank {
   bandEnd: Int32Array;
 }
 
-type FilterbankParams = Pick<MelFrontEndParams, 'sampleRate' | 'nFft' | 'nMels' | 'fmin' | 'fmax' | 'htk' | 'norm'>;
+export type FilterbankParams = Pick<MelFrontEndParams, 'sampleRate' | 'nFft' | 'nMels' | 'fmin' | 'fmax' | 'htk' | 'norm'>;
 
 /** HTK mel scale (librosa `hz_to_mel(htk=True)`). */
 export function hzToMelHtk(hz: number): number {

@@ -104,6 +104,11 @@ describe('withoutSourceCondition', () => {
     const stripped = withoutSourceCondition({ '.': { source: 's', types: 't', node: { source: 's', default: 'n' }, default: 'd' }, './x': './x.js' });
     expect(JSON.stringify(stripped)).toBe('{".":{"types":"t","node":{"default":"n"},"default":"d"},"./x":"./x.js"}');
   });
+
+  it('drops a development-only subpath (its only condition is source)', () => {
+    const stripped = withoutSourceCondition({ '.': { source: 's', default: 'd' }, './internal': { source: './src/internal.ts' } });
+    expect(JSON.stringify(stripped)).toBe('{".":{"default":"d"}}');
+  });
 });
 
 describe('readPackedPackage', () => {
@@ -127,12 +132,12 @@ describe('readPackedPackage', () => {
 
 describe('readWorkspacePackages', () => {
   it('finds the published and the private packages of this repository', async () => {
-    const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
     const packages = await readWorkspacePackages(root);
     const published = packages.filter((p) => !p.private).map((p) => p.name);
     const privateOnes = packages.filter((p) => p.private).map((p) => p.name);
     expect(published).toEqual(['@mule-ts/cli', '@mule-ts/convert', '@mule-ts/core', '@mule-ts/runtime', '@mule-ts/verify']);
-    expect(privateOnes).toEqual(expect.arrayContaining(['@mule-ts/bench', '@mule-ts/keras-fixture', '@mule-ts/test-utils']));
+    expect(privateOnes).toEqual(expect.arrayContaining(['@mule-ts/bench', '@mule-ts/keras-fixture', '@mule-ts/release-gate', '@mule-ts/test-utils']));
     expect(packages.find((p) => p.name === '@mule-ts/verify')?.dir).toBe(join(root, 'packages', 'verify'));
   });
 });

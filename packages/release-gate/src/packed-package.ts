@@ -119,13 +119,17 @@ function exportsProblems(manifest: Json, files: ReadonlySet<string>): string[] {
   return Object.entries(exportsField).flatMap(([subpath, entry]) => exportEntryProblems(subpath, entry, files));
 }
 
-/** `exports` with every `source` condition removed, order kept. */
+/**
+ * `exports` with every `source` condition removed, order kept. A subpath whose only condition is
+ * `source` (e.g. `./internal` for the repository's own tools) is development-only and goes with it.
+ */
 export function withoutSourceCondition(exportsField: unknown): unknown {
   if (!isObject(exportsField)) return exportsField;
   return Object.fromEntries(
     Object.entries(exportsField)
       .filter(([key]) => key !== 'source')
-      .map(([key, value]) => [key, withoutSourceCondition(value)]),
+      .map(([key, value]) => [key, withoutSourceCondition(value)] as const)
+      .filter(([, value]) => !(isObject(value) && Object.keys(value).length === 0)),
   );
 }
 
