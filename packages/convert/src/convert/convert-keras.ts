@@ -2,10 +2,26 @@
  * `pnpm convert`: a Keras file in, `model.safetensors` + `config.json` + `manifest.json` out,
  * written atomically (nothing new survives a failed run).
  */
-import { BACKBONE_FILE_NAME, MANIFEST_FILE_NAME, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, MODEL_CONFIG_FILE_NAME, MULE_F0_PARAMETER_COUNT, MuleError, SAFETENSORS_FILE_NAME, MULE_F0_SPEC, makeModelConfig, serializeManifest, type ArtifactManifest, type SfNfNetSpec } from '@mule-ts/core';
-import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { basename, relative, resolve, sep } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import {
+  BACKBONE_FILE_NAME,
+  MANIFEST_FILE_NAME,
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  MODEL_CONFIG_FILE_NAME,
+  MULE_F0_PARAMETER_COUNT,
+  MULE_F0_SPEC,
+  MuleError,
+  SAFETENSORS_FILE_NAME,
+  makeModelConfig,
+  parseManifest,
+  serializeManifest,
+  type ArtifactManifest,
+  type SfNfNetSpec,
+  type VerificationRecord,
+} from '@mule-ts/core';
 import { openKerasFile } from '../keras/open-keras-file.js';
 import { createStagedOutput, writeStagedFile } from '../output/index.js';
 import { buildCanonicalCheckpoint, recogniseSfNfNet } from '../recognise/index.js';
@@ -112,7 +128,7 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
         },
         createdAt: new Date().toISOString(),
         files,
-        verification: [],
+        verification: await earlierVerification(options.outDir),
       };
       await writeStagedFile(staged, MANIFEST_FILE_NAME, serializeManifest(manifest));
       progress({ phase: 'finish' });
@@ -133,6 +149,19 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
     }
   } finally {
     await model.close();
+  }
+}
+
+/**
+ * The verification records of the manifest this conversion replaces, kept so that converting again
+ * destroys no result: a record counts only for the bytes it names, so records of files that changed
+ * never vouch for the new ones. A missing or unreadable earlier manifest has none.
+ */
+async function earlierVerification(outDir: string): Promise<VerificationRecord[]> {
+  try {
+    return parseManifest(await readFile(join(outDir, MANIFEST_FILE_NAME), 'utf8'), MANIFEST_FILE_NAME).verification;
+  } catch {
+    return [];
   }
 }
 

@@ -54,6 +54,21 @@ export class JsonFields {
     return typeof value === 'string' && SHA256_HEX.test(value) ? value : this.fail(field, '64 lower-case hex digits', value);
   }
 
+  /** A file format version this reader knows; another one is UNSUPPORTED, with what to do (convert again, or upgrade). */
+  formatVersion(value: unknown, supported: number): number {
+    if (value === supported) return supported;
+    const older = typeof value === 'number' && value < supported;
+    throw new MuleError('UNSUPPORTED', `${this.file}: formatVersion ${JSON.stringify(value)} is not supported (this version reads ${supported})`, {
+      file: this.file,
+      field: 'formatVersion',
+      expected: supported,
+      found: value,
+      hint: older
+        ? 'these artifacts were converted by an older mule-ts: convert the Keras file again (mule convert --keras FILE --out DIR)'
+        : 'these artifacts were converted by a newer mule-ts: upgrade @mule-ts packages',
+    });
+  }
+
   isoDate(value: unknown, field: string): string {
     const text = this.string(value, field);
     return Number.isNaN(Date.parse(text)) ? this.fail(field, 'an ISO 8601 date', text) : text;

@@ -68,18 +68,7 @@ export function validateManifest(value: unknown, file: string): ArtifactManifest
   const f = new JsonFields(file, 'MALFORMED_JSON');
   const root = f.object(value, 'the manifest');
   if (root.format !== MANIFEST_FORMAT) f.fail('format', JSON.stringify(MANIFEST_FORMAT), root.format);
-  if (root.formatVersion !== MANIFEST_FORMAT_VERSION) {
-    const older = typeof root.formatVersion === 'number' && root.formatVersion < MANIFEST_FORMAT_VERSION;
-    throw new MuleError('UNSUPPORTED', `${file}: formatVersion ${JSON.stringify(root.formatVersion)} is not supported (this reader knows ${MANIFEST_FORMAT_VERSION})`, {
-      file,
-      field: 'formatVersion',
-      expected: MANIFEST_FORMAT_VERSION,
-      found: root.formatVersion,
-      hint: older
-        ? 'these artifacts were converted by an older mule-ts: convert the Keras file again (mule convert --keras FILE --out DIR)'
-        : 'these artifacts were converted by a newer mule-ts: upgrade @mule-ts packages',
-    });
-  }
+  f.formatVersion(root.formatVersion, MANIFEST_FORMAT_VERSION);
   const converter = f.object(root.converter, 'converter');
   const source = f.object(root.source, 'source');
   const files: Record<string, ManifestFileEntry> = {};

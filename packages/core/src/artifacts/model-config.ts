@@ -89,18 +89,7 @@ export function validateModelConfig(value: unknown, file: string): ModelConfig {
   const f = new JsonFields(file, 'MALFORMED_CONFIG');
   const root = f.object(value, 'the model config');
   if (root.format !== MODEL_CONFIG_FORMAT) f.fail('format', JSON.stringify(MODEL_CONFIG_FORMAT), root.format);
-  if (root.formatVersion !== MODEL_CONFIG_FORMAT_VERSION) {
-    const older = typeof root.formatVersion === 'number' && root.formatVersion < MODEL_CONFIG_FORMAT_VERSION;
-    throw new MuleError('UNSUPPORTED', `${file}: formatVersion ${JSON.stringify(root.formatVersion)} is not supported (this version reads ${MODEL_CONFIG_FORMAT_VERSION})`, {
-      file,
-      field: 'formatVersion',
-      expected: MODEL_CONFIG_FORMAT_VERSION,
-      found: root.formatVersion,
-      hint: older
-        ? 'these artifacts were converted by an older mule-ts: convert the Keras file again (mule convert --keras FILE --out DIR)'
-        : 'these artifacts were converted by a newer mule-ts: upgrade @mule-ts packages',
-    });
-  }
+  f.formatVersion(root.formatVersion, MODEL_CONFIG_FORMAT_VERSION);
   f.oneOf(root.architecture, 'architecture', ['SF-NFNet-F0']);
   const spec = readSpec(f, root.spec);
   const parameterCount = f.number(root.parameterCount, 'parameterCount', { integer: true, min: 1 });
