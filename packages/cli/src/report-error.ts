@@ -44,7 +44,7 @@ export function reportError(error: unknown): ErrorReport {
   }
   if (isMuleError(error)) {
     const hint = error.details.hint ?? DEFAULT_HINTS[error.code];
-    return { text: `error [${error.code}]: ${error.message}\n${hint ? `  ${hint}\n` : ''}`, exitCode: error.code === 'OUTPUT_EXISTS' ? EXIT_USAGE : EXIT_FAILURE };
+    return { text: `error [${error.code}]: ${error.message}\n${hint ? `  ${hint}\n` : ''}`, exitCode: error.code === 'OUTPUT_EXISTS' || error.code === 'OUTPUT_LOCKED' ? EXIT_USAGE : EXIT_FAILURE };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { text: `error [INTERNAL]: ${message}\n  this is a bug in mule-ts: please report it with the command you ran\n`, exitCode: EXIT_FAILURE };

@@ -1,11 +1,11 @@
 // The mule command line as a whole: dispatch, the one error format, exit codes, clean machine output.
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { writeKerasFixture } from '@mule-ts/keras-fixture';
-import { makeTempDir } from '@mule-ts/test-utils';
+import { writeKerasFixture, writeLegacyKerasFixture } from '@mule-ts/keras-fixture';
+import { makeTempDir, mulberry32 } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from './__fixtures__/capture-io.js';
 import { runMule } from './run-mule.js';
@@ -25,6 +25,7 @@ describe('runMule', () => {
   beforeAll(async () => {
     tmp = await makeTempDir('mule-cli-');
     await writeKerasFixture({ size: 'small', seed: 1, out: join(tmp.dir, 'small.keras') });
+    await writeLegacyKerasFixture({ size: 'small', seed: 3, out: join(tmp.dir, 'small.h5') });
     await writeFile(join(tmp.dir, 'notes.keras'), 'not a model');
   });
   afterAll(() => tmp?.cleanup());
@@ -77,6 +78,19 @@ describe('runMule', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^error \\[NOT_A_MODEL_FILE\\]: .*${join(tmp.dir, 'notes.keras').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'));
     expect(r.stderr).toMatch(/\n {2}give the \.keras \(or legacy \.h5\) file Keras saved the model to\n$/);
+  });
+
+  it('a damaged HDF5 file: one error line naming the file, none of HDF5\'s diagnostics on stderr', async () => {
+    const base = await readFile(join(tmp.dir, 'small.h5'));
+    const random = mulberry32(2);
+    for (let i = 0; i < 3; i++) base[Math.floor(random() * base.length)] = Math.floor(random() * 256);
+    const damaged = join(tmp.dir, 'damaged.h5');
+    await writeFile(damaged, base);
+    const r = await exec(process.execPath, [MULE_BIN, 'convert', '--keras', damaged, '--out', join(tmp.dir, 'damaged-out')]).catch((e: { code: number; stderr: string }) => e);
+    expect(r).toMatchObject({ code: 1 });
+    const { stderr } = r as { stderr: string };
+    expect(stderr).not.toMatch(/HDF5-DIAG|#0\d\d:/);
+    expect(stderr).toMatch(new RegExp(`^error \\[TRUNCATED\\]: ${damaged.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is a corrupt HDF5 file: .*: \\w+\\(\\): [^\\n]+\\n {2}the file is damaged: download or copy it again\\n$`, 'm'));
   });
 
   it('inspect --json prints only JSON on stdout', async () => {

@@ -21,3 +21,12 @@ export async function makeTempDir(prefix = 'mule-ts-test-'): Promise<{ dir: stri
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * What the genuine upstream front-end made of five audio files (`../shared/reference/upstream-goldens/`,
+ * or MULE_UPSTREAM_GOLDENS); null when absent, so tests can skip with a message.
+ */
+export function upstreamGoldensDir(): string | null {
+  const dir = process.env.MULE_UPSTREAM_GOLDENS ?? join(REPO_ROOT, '..', 'shared', 'reference', 'upstream-goldens');
+  return existsSync(join(dir, 'index.json')) ? dir : null;
+}

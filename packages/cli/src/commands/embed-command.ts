@@ -13,6 +13,7 @@ export async function runEmbedCommand(args: readonly string[], io: CliIo): Promi
     return EXIT_OK;
   }
   await requireExisting(cmd.model, '--model', 'point --model at a directory written by mule convert and verified by mule verify --onnx', 'directory');
+  for (const input of cmd.inputs) await requireExisting(input, 'input', 'check the path: mule embed takes audio files and directories of them', 'any');
   const mode = ProgressBar.modeFor(cmd.progress, io.stderr);
   let bar: ProgressBar | null = null;
   const progress: CatalogueProgress = {
@@ -28,11 +29,17 @@ export async function runEmbedCommand(args: readonly string[], io: CliIo): Promi
   };
   const summary = await embedCatalogue(cmd, progress);
   if (summary.failed.length > 0) {
-    io.stderr.write(`\n${summary.failed.length} of ${summary.embedded + summary.failed.length} files failed and were skipped:\n${summary.failed.map((f) => `  ${f.error}`).join('\n')}\n`);
+    io.stderr.write(`\n${summary.failed.length} of ${summary.embedded + summary.tooShort.length + summary.failed.length} files failed and were skipped:\n${summary.failed.map((f) => `  ${f.error}`).join('\n')}\n`);
   }
-  io.stderr.write(
-    `embedded ${summary.embedded} files (${(summary.audioSeconds / 3600).toFixed(3)} h of audio) in ${summary.wallSeconds.toFixed(1)} s` +
-      `${summary.skippedAsDone ? `, ${summary.skippedAsDone} already done` : ''}${summary.failed.length ? `, ${summary.failed.length} failed` : ''} -> ${cmd.out}\n`,
-  );
+  if (summary.tooShort.length > 0) {
+    io.stderr.write(`\n${summary.tooShort.length} files are too short to give a slice (2 s or less, as upstream) and have no embedding (a NaN row, null in .jsonl):\n${summary.tooShort.map((f) => `  ${f.file} (${f.seconds.toFixed(2)} s)`).join('\n')}\n`);
+  }
+  const parts = [
+    `embedded ${summary.embedded} files (${(summary.audioSeconds / 3600).toFixed(3)} h of audio) in ${summary.wallSeconds.toFixed(1)} s`,
+    summary.tooShort.length ? `${summary.tooShort.length} too short for a slice` : '',
+    summary.skippedAsDone ? `${summary.skippedAsDone} already done` : '',
+    summary.failed.length ? `${summary.failed.length} failed` : '',
+  ].filter(Boolean);
+  io.stderr.write(`${parts.join(', ')} -> ${cmd.out}\n`);
   return summary.failed.length > 0 ? EXIT_SOME_FAILED : EXIT_OK;
 }

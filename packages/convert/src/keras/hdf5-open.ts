@@ -9,6 +9,7 @@ import { MuleError } from '@mule-ts/core';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import h5wasm, { Module } from 'h5wasm';
 import type { File as H5File } from 'h5wasm';
+import { hdf5ErrorReason } from './hdf5-errors.js';
 
 export interface OpenedHdf5 {
   file: H5File;
@@ -154,12 +155,4 @@ function openRegistered(path: string, label: string, release: () => void, readFa
       release();
     },
   };
-}
-
-/** The most useful line of an h5wasm error: the innermost reason of HDF5's error stack. */
-export function hdf5ErrorReason(cause: unknown): string {
-  const text = cause instanceof Error ? cause.message : String(cause);
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-  // HDF5's error stack: the innermost reason is the most useful ("file signature not found").
-  return lines.filter((l) => l.startsWith('#')).pop() ?? lines[0] ?? 'unknown error';
 }

@@ -1,7 +1,7 @@
 import { MuleError } from '@mule-ts/core';
 import h5wasm, { Module } from 'h5wasm';
 import type { Dataset, Group, Metadata } from 'h5wasm';
-import { hdf5ErrorReason } from './hdf5-open.js';
+import { hdf5ErrorReason } from './hdf5-errors.js';
 import { numpyDtype } from './hdf5-tree.js';
 import type { H5File } from './hdf5-tree.js';
 

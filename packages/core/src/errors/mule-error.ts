@@ -19,6 +19,7 @@ export type MuleErrorCode =
   | 'INVALID_INPUT'
   | 'UNVERIFIED'
   | 'OUTPUT_EXISTS'
+  | 'OUTPUT_LOCKED'
   | 'IO';
 
 export interface MuleErrorDetails {

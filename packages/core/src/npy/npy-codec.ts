@@ -106,7 +106,7 @@ function parseHeader(text: string, source: string): { descr: string; fortran: bo
   return { descr, fortran: fortran === 'True', shape };
 }
 
-/** Reads `.npy` bytes (format 1.0-3.0, C order, little-endian f8/f4/i4/i8; `|`/`=` byte order accepted). */
+/** Reads `.npy` bytes (format 1.0-3.0, C or Fortran order (returned in C order), little-endian f8/f4/i4/i8; `|`/`=` byte order accepted). */
 export function decodeNpy(bytes: Uint8Array, source = '<bytes>'): NDArray {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error(`${source}: not a .npy file (bad magic)`);
   const major = bytes[6]!;
@@ -125,7 +125,6 @@ export function decodeNpy(bytes: Uint8Array, source = '<bytes>'): NDArray {
   const headerBytes = bytes.subarray(start, start + headerLength);
   const text = major === 3 ? new TextDecoder().decode(headerBytes) : new TextDecoder('latin1').decode(headerBytes);
   const { descr, fortran, shape } = parseHeader(text, source);
-  if (fortran) throw new Error(`${source}: Fortran-order .npy files are not supported`);
   const order = descr[0];
   const kind = descr.slice(1);
   const Ctor = CONSTRUCTOR_OF[kind];
@@ -139,5 +138,23 @@ export function decodeNpy(bytes: Uint8Array, source = '<bytes>'): NDArray {
   // A copy: Node's Buffer.slice shares (possibly pooled) memory, and typed views need alignment.
   const copy = new Uint8Array(byteLength);
   copy.set(bytes.subarray(offset, offset + byteLength));
-  return ndarray(new Ctor(copy.buffer), shape);
+  const data = new Ctor(copy.buffer);
+  return ndarray(fortran && shape.length > 1 ? fortranToC(data, shape) : data, shape);
+}
+
+/** The same array in C (row-major) order: element (i0, ..., ik) sits at i0 + s0 * (i1 + s1 * ...) in Fortran order. */
+function fortranToC(data: NDData, shape: readonly number[]): NDData {
+  const out = new (data.constructor as new (n: number) => NDData)(data.length);
+  const index = new Array<number>(shape.length).fill(0);
+  const fortranStride = shape.map((_, d) => shape.slice(0, d).reduce((a, b) => a * b, 1));
+  for (let c = 0; c < data.length; c++) {
+    let f = 0;
+    for (let d = 0; d < shape.length; d++) f += index[d]! * fortranStride[d]!;
+    out[c] = data[f]!;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++index[d]! < shape[d]!) break;
+      index[d] = 0;
+    }
+  }
+  return out;
 }

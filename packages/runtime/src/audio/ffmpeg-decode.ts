@@ -4,14 +4,19 @@
  * the first `decoding.maxSeconds` only (`-t 1800` as an input option), metadata and video dropped;
  * then int16 / `decoding.int16Scale` (2^16) with the channels summed.
  *
+ * For the formats upstream reads (`.mp3`, `.wav`, `.wave`) the command is upstream's: the file's
+ * bytes through stdin with the demuxer forced (`-f mp3` / `-f wav`). That matters: read from a pipe,
+ * ffmpeg cannot trim an mp3's encoder padding as it does reading by path, so upstream's waveform of
+ * an mp3 is longer by the padding (an 85 s mp3: 3,748,655 samples vs 3,748,500 by path). Other
+ * extensions (flac, ogg, m4a, ...), which upstream refuses, are read by path with the format probed.
+ * The extension is matched case-insensitively (upstream would refuse `.MP3`).
+ *
  * ffmpeg writes a WAV stream to stdout (as upstream) and it is mixed to mono chunk by chunk, so
- * the multichannel PCM is never buffered whole. One difference: upstream forces the demuxer from
- * the extension (`-f mp3` / `-f wav`, and rejects other extensions); here ffmpeg probes the
- * content, which gives the same samples for mp3/wav and also reads flac, ogg, m4a, ...
+ * the multichannel PCM is never buffered whole.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { accessSync, constants, createReadStream, statSync } from 'node:fs';
+import { delimiter, extname, isAbsolute, join } from 'node:path';
 import { MuleError, Pcm16leMonoMixer, parseWavHeader, type DecodingParams } from '@mule-ts/core';
 
 export const FFMPEG_ENV_VAR = 'MULE_FFMPEG';
@@ -67,16 +72,34 @@ export function ffmpegMissingError(explicit?: string): MuleError {
   );
 }
 
-/** The ffmpeg arguments: upstream's command with a probed input and stdout as the WAV target. */
-export function ffmpegArguments(file: string, decoding: Pick<DecodingParams, 'sampleRate' | 'maxSeconds'>): string[] {
-  return [
-    '-nostdin', '-hide_banner', '-loglevel', 'error',
-    '-t', String(decoding.maxSeconds),
-    '-i', file,
-    '-map_metadata', '-1', '-vn',
-    '-acodec', 'pcm_s16le', '-ar', String(decoding.sampleRate),
-    '-f', 'wav', 'pipe:1',
-  ];
+/** The extensions upstream's `AudioFile` reads, and the ffmpeg demuxer it forces for each. */
+export const UPSTREAM_FORMATS: Readonly<Record<string, 'mp3' | 'wav'>> = { '.mp3': 'mp3', '.wav': 'wav', '.wave': 'wav' };
+
+export interface FfmpegInvocation {
+  args: string[];
+  /** 'file': the file's bytes go to ffmpeg's stdin (upstream's way); 'none': ffmpeg reads the path. */
+  stdin: 'file' | 'none';
+}
+
+/**
+ * The ffmpeg command for `file`: upstream's (`-t 1800 -f mp3|wav -i pipe:0 -map_metadata -1 -vn
+ * -acodec pcm_s16le -ar 44100 -f wav pipe:1`) for its formats, the same with the path and a probed
+ * format for others. Only the log level differs from upstream's `panic`, so errors can be reported.
+ */
+export function ffmpegInvocation(file: string, decoding: Pick<DecodingParams, 'sampleRate' | 'maxSeconds'>): FfmpegInvocation {
+  const format = UPSTREAM_FORMATS[extname(file).toLowerCase()];
+  const input = format ? ['-f', format, '-i', 'pipe:0'] : ['-nostdin', '-i', file];
+  return {
+    args: [
+      '-hide_banner', '-loglevel', 'error',
+      '-t', String(decoding.maxSeconds),
+      ...input,
+      '-map_metadata', '-1', '-vn',
+      '-acodec', 'pcm_s16le', '-ar', String(decoding.sampleRate),
+      '-f', 'wav', 'pipe:1',
+    ],
+    stdin: format ? 'file' : 'none',
+  };
 }
 
 /** Decodes `file` with ffmpeg to upstream's mono signal, as the config's `decoding` says. */
@@ -84,7 +107,21 @@ export async function decodeWithFfmpeg(file: string, decoding: Readonly<Decoding
   const ffmpeg = findFfmpeg(options.ffmpegPath);
   if (!ffmpeg) throw ffmpegMissingError(options.ffmpegPath);
   const { maxSeconds, sampleRate } = decoding;
-  const child = spawn(ffmpeg, ffmpegArguments(file, decoding), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const invocation = ffmpegInvocation(file, decoding);
+  const child = spawn(ffmpeg, invocation.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let inputError: unknown = null;
+  // ffmpeg stops reading once it has the first 30 minutes (or fails early): a closed pipe is not an error.
+  child.stdin.on('error', () => undefined);
+  if (invocation.stdin === 'file') {
+    const source = createReadStream(file);
+    source.on('error', (e) => {
+      inputError = new MuleError('IO', `${file}: cannot read it: ${e.message}`, { file, cause: e });
+      child.kill();
+    });
+    source.pipe(child.stdin);
+  } else {
+    child.stdin.end();
+  }
 
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -124,6 +161,7 @@ export async function decodeWithFfmpeg(file: string, decoding: Readonly<Decoding
     child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? ffmpegMissingError(ffmpeg) : e));
     child.on('close', (code) => resolve(code));
   });
+  if (inputError) throw inputError;
   if (failure) throw failure;
   const message = stderr.trim().split('\n').slice(-3).join(' | ');
   if (exitCode !== 0) {

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, truncate, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { makeTempDir } from '@mule-ts/test-utils';
+import { makeTempDir, upstreamFfmpegMono } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWithFfmpeg, findFfmpeg } from './ffmpeg-decode.js';
 import { loadAudio } from './load-audio.js';
@@ -22,21 +22,7 @@ async function ff(...args: string[]): Promise<void> {
   await run(ffmpeg!, ['-nostdin', '-v', 'error', '-y', ...args], { maxBuffer: 1 << 20 });
 }
 
-/** Upstream's decoded signal computed from ffmpeg's raw output: Σ_c int16 / 65536. */
-async function referenceMono(file: string, channels: number): Promise<Float64Array> {
-  const { stdout } = await run(ffmpeg!, ['-nostdin', '-v', 'error', '-t', '1800', '-i', file, '-vn', '-acodec', 'pcm_s16le', '-ar', '44100', '-f', 's16le', 'pipe:1'], {
-    encoding: 'buffer',
-    maxBuffer: 1 << 30,
-  });
-  const frames = Math.floor(stdout.length / (2 * channels));
-  const out = new Float64Array(frames);
-  for (let f = 0; f < frames; f++) {
-    let s = 0;
-    for (let c = 0; c < channels; c++) s += stdout.readInt16LE(2 * (f * channels + c));
-    out[f] = s / 65536;
-  }
-  return out;
-}
+const referenceMono = (file: string, channels: number): Float64Array => upstreamFfmpegMono(ffmpeg!, file, channels);
 
 /** How many distinct values the 8 bits just below the kept 16 take over the file's samples. */
 function distinctDiscardedBytes(bytes: Buffer, name: string): number {
@@ -83,7 +69,7 @@ describe.skipIf(!ffmpeg)('decoding against Debian ffmpeg', () => {
     ['stereo-u8.wav', 2], ['stereo-s16.wav', 2], ['stereo-s24.wav', 2], ['stereo-s32.wav', 2], ['src-f32.wav', 2], ['stereo-f64.wav', 2], ['mono-s16.wav', 1], ['surround-51.wav', 6],
   ];
   it.each(formats44k)('44.1 kHz %s: the WAV reader and the ffmpeg path both give exactly ffmpeg\'s samples', async (name, channels) => {
-    const reference = await referenceMono(path(name), channels);
+    const reference = referenceMono(path(name), channels);
     const viaWav = await loadAudio(path(name), MULE_FRONT_END, { decoder: 'wav', keepDecoded: true });
     const viaFfmpeg = await loadAudio(path(name), MULE_FRONT_END, { decoder: 'ffmpeg', keepDecoded: true });
     // the source must carry bits below the 16 kept, or truncation vs rounding would go untested
@@ -98,7 +84,7 @@ describe.skipIf(!ffmpeg)('decoding against Debian ffmpeg', () => {
 
   it.each([22050, 48000])('%i Hz: ffmpeg path = ffmpeg at 44.1 kHz; the WAV path resamples directly (documented difference, measured)', async (rate) => {
     const file = path(`stereo-${rate}.wav`);
-    const reference = await referenceMono(file, 2);
+    const reference = referenceMono(file, 2);
     const viaFfmpeg = await loadAudio(file, MULE_FRONT_END, { decoder: 'ffmpeg', keepDecoded: true });
     expect(viaFfmpeg.decodedSampleRate).toBe(44100);
     expect(maxAbsDiff(viaFfmpeg.decoded!, reference)).toBe(0);
@@ -117,11 +103,31 @@ describe.skipIf(!ffmpeg)('decoding against Debian ffmpeg', () => {
 
   it('an mp3 made by ffmpeg: the ffmpeg path gives exactly ffmpeg\'s samples; the WAV reader refuses it clearly', async () => {
     const file = path('stereo.mp3');
-    const reference = await referenceMono(file, 2);
+    const reference = referenceMono(file, 2);
     const decoded = await decodeWithFfmpeg(file, MULE_DECODING);
     expect(decoded.channelCount).toBe(2);
     expect(maxAbsDiff(decoded.samples, reference)).toBe(0);
     await expect(loadAudio(file, MULE_FRONT_END, { decoder: 'wav' })).rejects.toThrow(/stereo\.mp3: not a WAV file/);
+  });
+
+  it.each([
+    ['mono, 64 kb/s, 1.3 s', 1, '64k', 1.3],
+    ['stereo, 128 kb/s, 4.7 s', 2, '128k', 4.7],
+    ['stereo, 320 kb/s, 33 s', 2, '320k', 33],
+    ['mono, 96 kb/s at 22.05 kHz, 9 s', 1, '96k', 9],
+  ] as const)('an mp3 (%s) decodes to exactly the samples of upstream\'s command line, which keeps the padding a read by path trims', async (_name, channels, bitrate, seconds) => {
+    const file = path(`mp3-${channels}-${bitrate}-${seconds}.mp3`);
+    const rate = _name.includes('22.05') ? '22050' : '44100';
+    await ff('-f', 'lavfi', '-i', `aevalsrc=0.5*sin(2*PI*220*t)+0.2*(2*random(0)-1):s=${rate}:d=${seconds}`, '-ac', String(channels), '-c:a', 'libmp3lame', '-b:a', bitrate, file);
+    const reference = referenceMono(file, channels);
+    const decoded = await decodeWithFfmpeg(file, MULE_DECODING);
+    expect(decoded.channelCount).toBe(channels);
+    expect(decoded.samples.length).toBe(reference.length);
+    expect(maxAbsDiff(decoded.samples, reference)).toBe(0);
+    const { stdout: byPath } = await run(ffmpeg!, ['-nostdin', '-v', 'error', '-i', file, '-f', 's16le', '-acodec', 'pcm_s16le', '-ar', '44100', 'pipe:1'], { encoding: 'buffer', maxBuffer: 1 << 28 });
+    const byPathFrames = byPath.length / (2 * channels);
+    console.log(`${_name}: ${reference.length} samples as upstream decodes it, ${byPathFrames} read by path`);
+    expect(byPathFrames).toBeLessThan(reference.length);
   });
 
   it('a truncated WAV: both paths decode the whole frames present, identically', async () => {

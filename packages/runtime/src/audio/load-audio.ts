@@ -2,6 +2,7 @@
  * An audio file -> upstream's 16 kHz mono waveform: decode (ffmpeg as upstream, or the built-in
  * WAV reader), int16 / 2^16 with channels summed, first 30 minutes, then librosa/resampy
  * `kaiser_best` to 16 kHz. Every figure comes from the artifacts' config (`decoding`, `resampling`).
+ * ffmpeg runs upstream's command line (see ffmpeg-decode.ts): `.mp3`/`.wav`/`.wave` through stdin.
  *
  * The WAV reader path equals the ffmpeg path bit for bit for 44.1 kHz files in any supported
  * sample format (same int16 conversion). At other rates ffmpeg first resamples to 44.1 kHz with

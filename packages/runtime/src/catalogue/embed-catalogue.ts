@@ -4,11 +4,10 @@
  * committed in input order to the output and to a progress journal (for `resume`). A file that
  * fails is reported, journaled and skipped; the batch goes on.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
-import { MuleError, type ShortClipMode, type VerificationStatus } from '@mule-ts/core';
+import { basename, dirname } from 'node:path';
+import type { ShortClipMode, VerificationStatus } from '@mule-ts/core';
 import type { AudioDecoder } from '../audio/index.js';
 import { MuleModel } from '../model/index.js';
 import { collectInputs } from './collect-inputs.js';
@@ -17,6 +16,8 @@ import { runEmbedPipeline } from './embed-pipeline.js';
 import { FrontEndPool } from './front-end-pool.js';
 import { JsonlOutput } from './jsonl-output.js';
 import { NpyRowsOutput } from './npy-rows-output.js';
+import { acquireOutputLock } from './output-lock.js';
+import { checkInputsExist, checkOutputIsOurs, journalPathFor, outputDirOf } from './output-guard.js';
 import { ProgressJournal } from './progress-journal.js';
 import { inShard, type Shard } from './shard.js';
 import { TimelineDirOutput } from './timeline-dir-output.js';
@@ -66,7 +67,10 @@ export interface CatalogueSummary {
   /** Files of this run's selection (after the shard), before resume and limit. */
   selected: number;
   skippedAsDone: number;
+  /** Files with an embedding written in this run. */
   embedded: number;
+  /** Files decoded but too short to give a slice (2 s or less, as upstream): a NaN row / null embedding. */
+  tooShort: Array<{ file: string; seconds: number }>;
   failed: Array<{ file: string; error: string }>;
   audioSeconds: number;
   wallSeconds: number;
@@ -82,24 +86,36 @@ const SILENT: CatalogueProgress = { start: () => undefined, warn: () => undefine
 function makeOutput(options: CatalogueOptions, dim: number): EmbeddingOutput {
   if (options.outKind === 'npy') return new NpyRowsOutput(options.out, dim);
   if (options.outKind === 'jsonl') return new JsonlOutput(options.out, options.timeline);
-  return new TimelineDirOutput(options.out.replace(/\/+$/, '') || '/', options.timeline);
+  return new TimelineDirOutput(outputDirOf(options.out), options.timeline);
 }
 
 export async function embedCatalogue(options: CatalogueOptions, progress: CatalogueProgress = SILENT): Promise<CatalogueSummary> {
   const started = Date.now();
+  // The lock comes first: nothing about the output is read or written by a run that does not hold it.
+  const journalPath = journalPathFor(options.out, options.outKind);
+  const lockPath = `${journalPath}.lock`;
+  await mkdir(dirname(journalPath), { recursive: true });
+  const lock = await acquireOutputLock(lockPath, options.out);
+  try {
+    if (lock.tookOverFrom) {
+      const { pid, host, startedAt } = lock.tookOverFrom;
+      progress.warn(`took over the lock of ${options.out} from a run that is gone (pid ${pid} on ${host}, started ${startedAt}); resume continues from what it journaled`);
+    }
+    await checkOutputIsOurs(options.out, options.outKind, options, [basename(lockPath)]);
+    await checkInputsExist(options.inputs);
+    return await embedLocked(options, journalPath, progress, started);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function embedLocked(options: CatalogueOptions, journalPath: string, progress: CatalogueProgress, started: number): Promise<CatalogueSummary> {
   const all = await collectInputs(options.inputs, options.extensions);
   const selected = all.filter((f) => inShard(f, options.shard));
 
   const model = await MuleModel.load(options.model, { batchSize: options.batchSize, requireVerified: !options.allowUnverified, onWarning: (m) => progress.warn(m) });
   const output = makeOutput(options, model.embeddingDim);
-  if (!options.resume && !options.overwrite && existsSync(output.journalPath)) {
-    await model.close();
-    throw new MuleError('OUTPUT_EXISTS', `${options.out} holds an earlier run (${output.journalPath})`, {
-      file: output.journalPath,
-      hint: 'pass --resume to continue it or --overwrite to start again',
-    });
-  }
-  await mkdir(dirname(output.journalPath), { recursive: true });
+  if (output.journalPath !== journalPath) throw new Error(`internal: output journal ${output.journalPath} is not ${journalPath}`);
   const journal = await ProgressJournal.open(output.journalPath, options.resume);
   const done = journal.doneFiles();
   let todo = selected.filter((f) => !done.has(f));
@@ -118,6 +134,7 @@ export async function embedCatalogue(options: CatalogueOptions, progress: Catalo
 
   const failed: Array<{ file: string; error: string }> = [];
   let embedded = 0;
+  const tooShort: Array<{ file: string; seconds: number }> = [];
   let audioSeconds = 0;
   try {
     await runEmbedPipeline(todo, pool, model, options.batchSize, Math.max(2, 2 * options.jobs), async (_index, outcome, result) => {
@@ -125,8 +142,12 @@ export async function embedCatalogue(options: CatalogueOptions, progress: Catalo
         const end = await output.write({ file: outcome.file, result, seconds: outcome.seconds });
         await journal.append({ file: outcome.file, status: 'ok', end, slices: result.sliceCount, seconds: outcome.seconds });
         for (const w of outcome.warnings) progress.warn(w);
-        if (result.embedding === null) progress.note(`${outcome.file}: ${outcome.seconds.toFixed(2)} s gives no slice (clips of 2 s or less, as upstream); its row is NaN (--short-clip pad embeds it)`);
-        embedded++;
+        if (result.embedding === null) {
+          tooShort.push({ file: outcome.file, seconds: outcome.seconds });
+          progress.warn(`${outcome.file}: ${outcome.seconds.toFixed(2)} s gives no slice (clips of 2 s or less, as upstream): no embedding, its row is NaN / null (--short-clip pad embeds it)`);
+        } else {
+          embedded++;
+        }
         audioSeconds += outcome.seconds;
         progress.tick(true, outcome.seconds);
       } else if (!outcome.ok) {
@@ -143,5 +164,5 @@ export async function embedCatalogue(options: CatalogueOptions, progress: Catalo
     await pool.close();
     await model.close();
   }
-  return { selected: selected.length, skippedAsDone, embedded, failed, audioSeconds, wallSeconds: (Date.now() - started) / 1000, verification: model.verification };
+  return { selected: selected.length, skippedAsDone, embedded, tooShort, failed, audioSeconds, wallSeconds: (Date.now() - started) / 1000, verification: model.verification };
 }

@@ -1,0 +1,10 @@
+/** The most useful line of an h5wasm error: the innermost reason of HDF5's error stack. */
+export function hdf5ErrorReason(cause: unknown): string {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  // HDF5's error stack: the innermost reason is the most useful ("file signature not found"); keep
+  // the function and the reason, not the build machine's source path.
+  const innermost = lines.filter((l) => l.startsWith('#')).pop();
+  if (!innermost) return lines[0] ?? 'unknown error';
+  return /\bin (\w+\(\): .*)$/.exec(innermost)?.[1] ?? innermost;
+}
