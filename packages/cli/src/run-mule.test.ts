@@ -71,6 +71,9 @@ describe('runMule', () => {
     const model = await mule(['embed', join(tmp.dir, 'x.wav'), '--model', join(tmp.dir, 'no-model'), '--out', join(tmp.dir, 'o.npy')]);
     expect(model.code).toBe(2);
     expect(model.stderr).toMatch(/^error \[INPUT\]: --model .*no-model: no such directory\n {2}point --model at a directory written by mule convert/);
+    const notAModel = await mule(['embed', join(tmp.dir, 'small.keras'), '--model', tmp.dir, '--out', join(tmp.dir, 'o.npy')]);
+    expect(notAModel.code).toBe(1);
+    expect(notAModel.stderr).toMatch(/^error \[MISSING_MEMBER\]: .*manifest\.json: cannot read the artifact manifest: .*\n {2}.* is not a converted model directory \(it holds manifest\.json, config\.json and backbone\.onnx\): mule convert --keras FILE --out DIR writes one\n$/);
   });
 
   it('a bad model file: exit 1, error [CODE] naming the file, and what to do', async () => {

@@ -63,6 +63,13 @@ describe('mule embed output safety (small fixture)', () => {
     expect(existsSync(path('new-dir'))).toBe(false);
   });
 
+  it('a run that fails before writing (a directory that is not a model) leaves no output directory behind', async () => {
+    const r = await mule([path('songs'), '--model', path('songs'), '--out', path('fresh', 'timelines/'), '--progress', 'none']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error \[MISSING_MEMBER\]: /m);
+    expect(existsSync(path('fresh'))).toBe(false);
+  });
+
   it('a file it did not write is not replaced without --overwrite', async () => {
     const out = path('precious.npy');
     await writeFile(out, 'my own notes');

@@ -20,7 +20,13 @@ export async function readManifest(dir: string): Promise<ArtifactManifest> {
     text = await readFile(file, 'utf8');
   } catch (cause) {
     const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new MuleError(missing ? 'MISSING_MEMBER' : 'IO', `${file}: cannot read the artifact manifest: ${(cause as Error).message}`, { file, cause });
+    throw new MuleError(missing ? 'MISSING_MEMBER' : 'IO', `${file}: cannot read the artifact manifest: ${(cause as Error).message}`, {
+      file,
+      cause,
+      hint: missing
+        ? `${dir} is not a converted model directory (it holds manifest.json, config.json and backbone.onnx): mule convert --keras FILE --out DIR writes one`
+        : 'check the directory and its permissions',
+    });
   }
   return parseManifest(text, file);
 }

@@ -4,7 +4,7 @@
  * committed in input order to the output and to a progress journal (for `resume`). A file that
  * fails is reported, journaled and skipped; the batch goes on.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname } from 'node:path';
 import type { ShortClipMode, VerificationStatus } from '@mule-ts/core';
@@ -94,7 +94,8 @@ export async function embedCatalogue(options: CatalogueOptions, progress: Catalo
   // The lock comes first: nothing about the output is read or written by a run that does not hold it.
   const journalPath = journalPathFor(options.out, options.outKind);
   const lockPath = `${journalPath}.lock`;
-  await mkdir(dirname(journalPath), { recursive: true });
+  // The first directory this run creates (if any), removed again if the run leaves it empty.
+  const created = await mkdir(dirname(journalPath), { recursive: true });
   const lock = await acquireOutputLock(lockPath, options.out);
   try {
     if (lock.tookOverFrom) {
@@ -106,6 +107,16 @@ export async function embedCatalogue(options: CatalogueOptions, progress: Catalo
     return await embedLocked(options, journalPath, progress, started);
   } finally {
     await lock.release();
+    if (created !== undefined) await removeIfEmpty(created, dirname(journalPath));
+  }
+}
+
+/** Removes `leaf` and its parents up to `top` while they are empty (a run that wrote nothing leaves no directory). */
+async function removeIfEmpty(top: string, leaf: string): Promise<void> {
+  for (let dir = leaf; dir.startsWith(top); dir = dirname(dir)) {
+    if ((await readdir(dir).catch(() => ['?'])).length > 0) return;
+    await rmdir(dir).catch(() => undefined);
+    if (dir === top) return;
   }
 }
 
