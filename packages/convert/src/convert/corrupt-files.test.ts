@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZipArchive } from '../archive/zip-archive.js';
 import { convertKerasFile } from './convert-keras.js';
 
-const CASES = Number(process.env.MULE_FUZZ_CASES ?? 24);
+const CASES = Number(process.env.MULE_FUZZ_CASES ?? 48);
 const CASE_SECONDS = 20;
 
 /** `count` bytes of `bytes` (a copy) set to random values, at random offsets past `from`. */

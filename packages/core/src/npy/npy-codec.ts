@@ -2,6 +2,13 @@
  * `.npy` files (NumPy format 1.0 / 2.0 / 3.0 read, 1.0 or 2.0 written): C-order, little-endian
  * float64, float32, int32 and int64, the dtypes the reference protocol uses.
  */
+import { MuleError } from '../errors/mule-error.js';
+
+/** An .npy file that cannot be read: INVALID_INPUT naming it. */
+function malformed(source: string, message: string): MuleError {
+  return new MuleError('INVALID_INPUT', `${source}: ${message}`, { file: source, hint: 'give a .npy file written by numpy (np.save) or by mule-ts' });
+}
+
 export type NDData = Float64Array | Float32Array | Int32Array | BigInt64Array;
 
 /** A shaped, C-order (row-major) array. */
@@ -92,7 +99,7 @@ function parseHeader(text: string, source: string): { descr: string; fortran: bo
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new Error(`${source}: malformed .npy header ${JSON.stringify(text.trim())}`);
+    throw malformed(source, `malformed .npy header ${JSON.stringify(text.trim())}`);
   }
   const shape = shapeText
     .split(',')
@@ -100,7 +107,7 @@ function parseHeader(text: string, source: string): { descr: string; fortran: bo
     .filter((s) => s.length > 0)
     .map((s) => {
       const n = Number(s.replace(/L$/, ''));
-      if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${source}: bad dimension ${JSON.stringify(s)} in the .npy shape`);
+      if (!Number.isSafeInteger(n) || n < 0) throw malformed(source, `bad dimension ${JSON.stringify(s)} in the .npy shape`);
       return n;
     });
   return { descr, fortran: fortran === 'True', shape };
@@ -108,7 +115,7 @@ function parseHeader(text: string, source: string): { descr: string; fortran: bo
 
 /** Reads `.npy` bytes (format 1.0-3.0, C or Fortran order (returned in C order), little-endian f8/f4/i4/i8; `|`/`=` byte order accepted). */
 export function decodeNpy(bytes: Uint8Array, source = '<bytes>'): NDArray {
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error(`${source}: not a .npy file (bad magic)`);
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw malformed(source, `not a .npy file (bad magic)`);
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLength: number;
@@ -120,7 +127,7 @@ export function decodeNpy(bytes: Uint8Array, source = '<bytes>'): NDArray {
     headerLength = view.getUint32(8, true);
     start = 12;
   } else {
-    throw new Error(`${source}: unsupported .npy version ${major}.${bytes[7]}`);
+    throw malformed(source, `unsupported .npy version ${major}.${bytes[7]}`);
   }
   const headerBytes = bytes.subarray(start, start + headerLength);
   const text = major === 3 ? new TextDecoder().decode(headerBytes) : new TextDecoder('latin1').decode(headerBytes);
@@ -129,12 +136,12 @@ export function decodeNpy(bytes: Uint8Array, source = '<bytes>'): NDArray {
   const kind = descr.slice(1);
   const Ctor = CONSTRUCTOR_OF[kind];
   if (!Ctor || (order !== '<' && order !== '|' && order !== '=')) {
-    throw new Error(`${source}: unsupported dtype '${descr}' (want little-endian float64, float32, int32 or int64)`);
+    throw malformed(source, `unsupported dtype '${descr}' (want little-endian float64, float32, int32 or int64)`);
   }
   const count = elementCount(shape);
   const offset = start + headerLength;
   const byteLength = count * Ctor.BYTES_PER_ELEMENT;
-  if (bytes.length - offset < byteLength) throw new Error(`${source}: truncated .npy data (${bytes.length - offset} of ${byteLength} bytes)`);
+  if (bytes.length - offset < byteLength) throw malformed(source, `truncated .npy data (${bytes.length - offset} of ${byteLength} bytes)`);
   // A copy: Node's Buffer.slice shares (possibly pooled) memory, and typed views need alignment.
   const copy = new Uint8Array(byteLength);
   copy.set(bytes.subarray(offset, offset + byteLength));
