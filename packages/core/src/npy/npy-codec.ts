@@ -9,6 +9,7 @@ function malformed(source: string, message: string): MuleError {
   return new MuleError('INVALID_INPUT', `${source}: ${message}`, { file: source, hint: 'give a .npy file written by numpy (np.save) or by mule-ts' });
 }
 
+/** The typed arrays an NDArray holds (float64, float32, int32, int64). */
 export type NDData = Float64Array | Float32Array | Int32Array | BigInt64Array;
 
 /** A shaped, C-order (row-major) array. */
