@@ -1,6 +1,9 @@
 /**
- * Damaged model files, made by seeded random byte changes: a legacy .h5, and the HDF5 member of a
- * .keras re-zipped with valid CRC-32s (so the zip layer cannot catch the damage). Every case must
+ * Damaged model files, made by seeded random byte changes: a legacy .h5, the HDF5 member of a .keras
+ * re-zipped with valid CRC-32s (so the zip layer cannot catch the damage), the whole .keras (zip
+ * structure; or truncated), and its JSON members re-zipped with valid CRC-32s. The HDF5 cases include
+ * the regression of h5wasm's uncaught "name not defined" (seed 2 of the .h5 kind, seed 1009 of the
+ * re-zipped kind, before the object-tree walk turned HDF5 errors into MuleErrors). Every case must
  * end in a converted model or in one MuleError naming the file: never another exception, a wasm
  * abort, a hang or output left behind. MULE_FUZZ_CASES sets the number of cases per kind.
  */
@@ -90,5 +93,34 @@ describe('convert on damaged model files', () => {
       await rm(file);
     }
     console.log(`damaged HDF5 member of a re-zipped .keras: ${tally(outcomes)}`);
+  }, CASES * CASE_SECONDS * 1000);
+
+  it(`a .keras with random bytes changed anywhere (zip structure, members) or truncated (${CASES} cases)`, async () => {
+    const base = await readFile(path('base.keras'));
+    const outcomes: Outcome[] = [];
+    for (let seed = 1; seed <= CASES; seed++) {
+      const file = path(`zip-${seed}.keras`);
+      const damaged = seed % 4 === 0 ? base.subarray(0, Math.floor(mulberry32(seed)() * base.length)) : mutate(base, 2000 + seed, 1 + (seed % 8));
+      await writeFile(file, damaged);
+      outcomes.push(await attempt(file, 2000 + seed));
+      await rm(file);
+    }
+    console.log(`damaged .keras zip: ${tally(outcomes)}`);
+  }, CASES * CASE_SECONDS * 1000);
+
+  it(`a .keras whose config.json or metadata.json has random bytes changed, re-zipped with valid CRC-32s (${CASES} cases)`, async () => {
+    const archive = await ZipArchive.open(path('base.keras'));
+    const members = await Promise.all(archive.members.map(async (m) => [m.name, await archive.readMember(m.name, Number.POSITIVE_INFINITY)] as const));
+    archive.close();
+    const outcomes: Outcome[] = [];
+    for (let seed = 1; seed <= CASES; seed++) {
+      const target = seed % 2 === 0 ? 'config.json' : 'metadata.json';
+      const file = path(`json-${seed}.keras`);
+      const entries = members.map(([name, data]) => ({ name, date: ZIP_EPOCH, source: { kind: 'buffer' as const, data: name === target ? mutate(data, 3000 + seed, 1 + (seed % 4)) : data } }));
+      await writeStoredZip(file, entries);
+      outcomes.push(await attempt(file, 3000 + seed));
+      await rm(file);
+    }
+    console.log(`damaged JSON members of a re-zipped .keras: ${tally(outcomes)}`);
   }, CASES * CASE_SECONDS * 1000);
 });
