@@ -66,8 +66,6 @@ export interface RuntimeBenchResult {
 export const BATCH_SIZES = [1, 8, 32] as const;
 export const LEVEL_BATCH = 8;
 export const OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
-/** The issue's yardstick: an ONNX exported from a PyTorch port of this backbone, batch 8, this machine. */
-export const PYTORCH_PORT_REFERENCE = { slicesPerSecond: 16.6, batch: 8 } as const;
 const FRONT_END_CLIP_SECONDS = 60;
 const SAMPLE_RATE = 16_000;
 
@@ -231,13 +229,6 @@ export function formatRuntimeBench(r: RuntimeBenchResult): string {
       `  ${pad(`batch ${row.batch}`, 10)}${lpad((b.median / r.flops.flops).toFixed(2), 9)}${lpad(gf(b.median), 9)}${lpad(pct(b.median / ortPeak.median), 10)}` +
         `${numpyPeak ? lpad(pct(b.median / numpyPeak.median), 9) : ''}${lpad((b.best / r.flops.flops).toFixed(2), 11)}${lpad(gf(b.best), 11)}${lpad(pct(b.best / bestPeak), 11)}` +
         `${lpad(gf(b.perCpuSecond), 10)}${lpad(pct(b.perCpuSecond / ortPeak.perCpuSecond), 10)}${numpyPeak ? lpad(pct(b.perCpuSecond / numpyPeak.perCpuSecond), 9) : ''}`,
-    );
-  }
-  const b8 = r.backbone.find((row) => row.batch === PYTORCH_PORT_REFERENCE.batch);
-  if (b8) {
-    const ratio = rate(b8.batch, b8.times.wall) / PYTORCH_PORT_REFERENCE.slicesPerSecond;
-    lines.push(
-      `  (issue #3: a PyTorch-port ONNX runs ${PYTORCH_PORT_REFERENCE.slicesPerSecond} slices/s at batch ${PYTORCH_PORT_REFERENCE.batch} on this machine, quiet; batch 8 here: ${ratio.toFixed(2)}x that at this load)`,
     );
   }
   const fe = rates(r.frontEnd.workPerRun, r.frontEnd.times);

@@ -130,7 +130,7 @@ describe.skipIf(!ffmpeg)('mule embed (small converted fixture)', () => {
         const sliceDiff = maxAbs(toNumbers(slices), toNumbers(refSlices.slices!));
         console.log(`${name}: max-abs vs reference: waveform ${waveDiff.toExponential(2)}, mel ${melDiff.toExponential(2)}, slices ${sliceDiff.toExponential(2)}`);
         expect(waveDiff).toBeLessThanOrEqual(1e-6);
-        expect(melDiff).toBeLessThanOrEqual(5e-4);
+        expect(melDiff).toBeLessThanOrEqual(5e-6); // measured ~2.5e-7: float32 rounding of the log-mel
         expect(sliceDiff).toBeLessThanOrEqual(1e-5);
 
         // the row equals the runtime's embed of the reference's own 16 kHz waveform

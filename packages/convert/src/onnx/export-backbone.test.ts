@@ -262,13 +262,15 @@ describe('buildBackboneOnnx on the small fixture', () => {
     expect(maxAbsDiff(three.data.subarray(0, 36), three.data.subarray(36, 72))).toBeGreaterThan(1e-3);
   });
 
-  it('agrees with a direct float64 evaluation to 1e-4 relative', async () => {
+  // Measured 2.2e-7 to 2.9e-7 relative (float32 inference); a 1e-3 perturbation of a main-path kernel
+  // moves the output ~1e-4 relative, so the bound sits well between the two.
+  it('agrees with a direct float64 evaluation to 2e-6 relative', async () => {
     const x = testSlices(1, 7);
     const got = await runBackbone(baked, 1, x);
     const want = referenceBackbone(spec, tensor, x);
     const rel = maxAbsDiff(got.data, want) / maxAbs(want);
     console.log(`small model: max |ORT float32 - float64 reference| / max |reference| = ${rel.toExponential(2)} (max |reference| ${maxAbs(want).toFixed(4)})`);
-    expect(rel).toBeLessThan(1e-4);
+    expect(rel).toBeLessThan(2e-6);
   });
 
   it('takes any slice width (dynamic W): upstream\'s 49-frame slice of a 2.5 s clip, and odd widths', async () => {
@@ -278,7 +280,7 @@ describe('buildBackboneOnnx on the small fixture', () => {
       const want = referenceBackbone(spec, tensor, Float32Array.from(x), width);
       const rel = maxAbsDiff(got.data, want) / maxAbs(want);
       console.log(`width ${width}: max rel difference to the float64 evaluation ${rel.toExponential(2)}`);
-      expect(rel).toBeLessThan(1e-4);
+      expect(rel).toBeLessThan(2e-6);
     }
     // A fixed-width export (explicit pads everywhere) gives the same result at its width.
     const fixed = await ort.InferenceSession.create(buildBackboneOnnx(spec, tensor, { width: 300 }));

@@ -232,7 +232,9 @@ describe('resampleTo16k', () => {
     expect(leak).toBeLessThan(1e-4);
   });
 
-  it('resamples a 3-minute 44.1 kHz track in a few seconds (filter built once)', () => {
+  // How fast is for `pnpm bench embed` to say (it times the resampler on a 3-minute track); here only
+  // that a long input goes through whole.
+  it('resamples a 3-minute 44.1 kHz track (filter built once)', () => {
     const x = new Float32Array(44_100 * 180);
     let seed = 1;
     for (let i = 0; i < x.length; i++) {
@@ -245,6 +247,6 @@ describe('resampleTo16k', () => {
     const seconds = (performance.now() - t0) / 1000;
     console.log(`resampleTo16k: 180 s of 44.1 kHz float32 audio in ${seconds.toFixed(2)} s (${(180 / seconds).toFixed(0)}x real time)`);
     expect(y.length).toBe(2_880_000);
-    expect(seconds).toBeLessThan(20);
+    expect(y.every(Number.isFinite)).toBe(true);
   });
 });

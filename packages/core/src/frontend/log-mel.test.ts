@@ -12,7 +12,10 @@ const lookup = findPython(['numpy']);
 if (!lookup.python) console.warn(`skipping the numpy log-mel reference tests: no python3 with numpy (${describePythonLookup(lookup)})`);
 
 /** Parity bound in the log-mel domain, and for the filterbank weights. */
-const LOG_MEL_ATOL = 1e-4;
+// Our float32 output against the float64 formula: measured <= 2.4e-7 (half a float32 step at |log-mel|
+// ~6-8); against librosa's own float32 path (complex64 STFT, float32 einsum and log10): <= 9.6e-7.
+const LOG_MEL_ATOL = 1e-6;
+const LOG_MEL_FLOAT32_ATOL = 4e-6;
 const FILTERBANK_ATOL = 1e-7;
 
 /**
@@ -179,10 +182,10 @@ describe.skipIf(!lookup.python)('logMelSpectrogram against an independent numpy 
       }
       console.log(
         `log-mel ${c.name}: max-abs ${maxAbs.toExponential(2)} vs float64 numpy, ${maxAbs32.toExponential(2)} vs librosa's float32 path ` +
-          `(bound ${LOG_MEL_ATOL}, margin x${(LOG_MEL_ATOL / Math.max(maxAbs, 1e-30)).toExponential(1)}; peak |log-mel| ${peak.toFixed(2)})`,
+          `(bounds ${LOG_MEL_ATOL} and ${LOG_MEL_FLOAT32_ATOL}, margin x${(LOG_MEL_ATOL / Math.max(maxAbs, 1e-30)).toExponential(1)}; peak |log-mel| ${peak.toFixed(2)})`,
       );
       expect(maxAbs, c.name).toBeLessThanOrEqual(LOG_MEL_ATOL);
-      expect(maxAbs32, c.name).toBeLessThanOrEqual(LOG_MEL_ATOL);
+      expect(maxAbs32, c.name).toBeLessThanOrEqual(LOG_MEL_FLOAT32_ATOL);
     }
   });
 

@@ -1,7 +1,6 @@
 // The stages that run backbone.onnx, on the small generated fixture: they pass on matching
 // artifacts, and fail at backbone (front-end still passing) on artifacts converted from another
 // seed, or whose slow-stem conv kernel is perturbed by 1e-3 relative.
-// They need the converter to write backbone.onnx; until it does they skip with a message.
 import { MULE_FRONT_END } from '@mule-ts/core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +49,6 @@ describe.skipIf(!lookup.python)('runParity --onnx (small fixture)', () => {
   let dir = '';
   let cleanup = async (): Promise<void> => {};
   let runner: ReferenceRunner;
-  let onnxMissing: string | null = null;
   const audio = testSignalAudio();
 
   beforeAll(async () => {
@@ -58,32 +56,26 @@ describe.skipIf(!lookup.python)('runParity --onnx (small fixture)', () => {
     runner = new SubprocessReferenceRunner('python', pythonReferenceCommand(lookup.python!));
     for (const seed of [3, 4]) await writeKerasFixture({ size: 'small', seed, out: join(dir, `seed${seed}.keras`) });
     await convertKerasFile({ keras: join(dir, 'seed3.keras'), outDir: join(dir, 'art3') });
-    if (!existsSync(join(dir, 'art3', 'backbone.onnx'))) {
-      onnxMissing = 'convertKerasFile does not write backbone.onnx yet (the ONNX export is being wired in)';
-      console.warn(`skipping the ONNX parity tests: ${onnxMissing}`);
-    }
+    expect(existsSync(join(dir, 'art3', 'backbone.onnx')), 'convert writes backbone.onnx').toBe(true);
   });
   afterAll(async () => {
     await runner?.close();
     await cleanup();
   });
 
-  it('passes every stage on matching artifacts', async (ctx) => {
-    if (onnxMissing) ctx.skip();
+  it('passes every stage on matching artifacts', async () => {
     const result = await runParity({ audio, runner, frontEnd: MULE_FRONT_END, thresholds: resolveThresholds(), onnx: true, artifactsDir: join(dir, 'art3'), keras: join(dir, 'seed3.keras') });
     console.log(`--onnx parity, small fixture:\n${renderParityTable(result)}`);
     expect(status(result)).toEqual({ waveform: 'pass', mel: 'pass', slices: 'pass', backbone: 'pass', timeline: 'pass', embedding: 'pass' });
     expect(result.stages.find((s) => s.stage === 'backbone')!.candidateShape).toEqual(result.stages.find((s) => s.stage === 'backbone')!.referenceShape);
   });
 
-  it('sabotage: artifacts from another seed fail at backbone and pass the front-end', async (ctx) => {
-    if (onnxMissing) ctx.skip();
+  it('sabotage: artifacts from another seed fail at backbone and pass the front-end', async () => {
     const result = await runParity({ audio, runner, frontEnd: MULE_FRONT_END, thresholds: resolveThresholds(), onnx: true, artifactsDir: join(dir, 'art3'), keras: join(dir, 'seed4.keras') });
     expect(status(result)).toMatchObject({ mel: 'pass', slices: 'pass', backbone: 'fail', timeline: 'fail', embedding: 'fail' });
   });
 
-  it('sabotage: one conv kernel perturbed by 1e-3 relative fails at backbone and passes the front-end', async (ctx) => {
-    if (onnxMissing) ctx.skip();
+  it('sabotage: one conv kernel perturbed by 1e-3 relative fails at backbone and passes the front-end', async () => {
     const tensor = runPython(lookup.python!, PERTURB_KERNEL, [join(dir, 'seed3.keras'), join(dir, 'perturbed.keras')]).trim();
     const run = (keras: string) => runParity({ audio, runner, frontEnd: MULE_FRONT_END, thresholds: resolveThresholds(), onnx: true, artifactsDir: join(dir, 'art3'), keras: join(dir, keras) });
     const clean = await run('seed3.keras');

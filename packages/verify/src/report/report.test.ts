@@ -49,7 +49,7 @@ describe('parity report rendering', () => {
     const lines = renderParityTable(RESULT).split('\n');
     expect(lines[0]).toMatch(/^stage\s+verdict\s+cosine \(min row\)\s+max-abs\s+max-rel\s+shape\s+threshold\s+margin$/);
     const row = (name: string): string => lines.find((l) => l.startsWith(`${name} `))!;
-    expect(row('mel').split(/\s{2,}/)).toEqual(['mel', 'PASS', '1-2.0e-14', '2.50e-7', '3.50e-8', '(96, 701)', 'cos>=0.999999 abs<=0.0005', '2000x']);
+    expect(row('mel').split(/\s{2,}/)).toEqual(['mel', 'PASS', '1-2.0e-14', '2.50e-7', '3.50e-8', '(96, 701)', 'cos>=0.999999 abs<=0.000005', '2000x']);
     expect(row('slices')).toMatch(/PASS\s+1\.000000\s+0\s+0\s+\(3, 96, 300\).*exact$/);
     expect(row('backbone')).toMatch(/FAIL\s+0\.999100\s+2\.00e-2\s+4\.00e-3\s+\(3, 1728\)\s+cos>=0\.9999999 abs<=0\.0001 rel<=0\.00001\s+0\.05x$/);
     expect(row('timeline')).toMatch(/NOT RUN/);
@@ -61,7 +61,7 @@ describe('parity report rendering', () => {
   it('markdown: a header verdict, a table row per stage, the problems and notes', () => {
     const md = renderParityMarkdown(RESULT);
     expect(md.split('\n')[0]).toBe('## MULE parity: ❌ FAIL');
-    expect(md).toContain('| mel | ✅ PASS | 1-2.0e-14 | 2.50e-7 | 3.50e-8 | (96, 701) | cos>=0.999999 abs<=0.0005 | 2000x |');
+    expect(md).toContain('| mel | ✅ PASS | 1-2.0e-14 | 2.50e-7 | 3.50e-8 | (96, 701) | cos>=0.999999 abs<=0.000005 | 2000x |');
     expect(md).toContain('| timeline | ❌ NOT RUN |');
     expect(md).toContain('| embedding | ➖ not requested |');
     expect(md).toContain('- **backbone** (FAIL): max-abs 2.000e-2 > 0.001');
