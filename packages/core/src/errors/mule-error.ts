@@ -20,6 +20,7 @@ export type MuleErrorCode =
   | 'UNVERIFIED'
   | 'OUTPUT_EXISTS'
   | 'OUTPUT_LOCKED'
+  | 'OUTPUT_MISMATCH'
   | 'IO';
 
 export interface MuleErrorDetails {

@@ -132,7 +132,8 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
   let todo = selected.filter((f) => !done.has(f));
   const skippedAsDone = selected.length - todo.length;
   if (options.limit !== null) todo = todo.slice(0, options.limit);
-  await output.open(options.resume, journal.committedEnd());
+  journal.checkConsistent(options.outKind === 'jsonl' ? 'increasing' : 'counting');
+  await output.open(options.resume, journal.committedEnd(), journal.summary().ok);
 
   progress.start({ model: options.model, verification: model.verification, selected: selected.length, skippedAsDone, todo: todo.length });
   const pool = new FrontEndPool(options.jobs, {
@@ -170,6 +171,7 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
     });
   } finally {
     progress.finish();
+    journal.checkConsistent(options.outKind === 'jsonl' ? 'increasing' : 'counting');
     const { ok, failed: allFailed } = journal.summary();
     await output.close(ok, allFailed.map(({ file, error }) => ({ file, error })));
     await pool.close();

@@ -11,8 +11,11 @@ export interface FileEmbedding {
 export interface EmbeddingOutput {
   /** The progress journal's path for this output. */
   readonly journalPath: string;
-  /** Prepares the output; on resume, cuts it back to `committedEnd` (what the journal vouches for). */
-  open(resume: boolean, committedEnd: number): Promise<void>;
+  /**
+   * Prepares the output; on resume, cuts it back to `committedEnd` (what the journal vouches for);
+   * `done` are the journal's ok entries so far (an index kept current starts from them).
+   */
+  open(resume: boolean, committedEnd: number, done: readonly JournalOk[]): Promise<void>;
   /** Writes one file's result; returns the committed length after it (the journal's `end`). */
   write(item: FileEmbedding): Promise<number>;
   /** Final touches (index files); `ok` lists every committed file in output order. */

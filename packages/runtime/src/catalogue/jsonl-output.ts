@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { checkHolds } from './check-output-length.js';
 import type { EmbeddingOutput, FileEmbedding } from './embedding-output.js';
+import type { JournalOk } from './progress-journal.js';
 
 export class JsonlOutput implements EmbeddingOutput {
   readonly journalPath: string;
@@ -19,7 +20,7 @@ export class JsonlOutput implements EmbeddingOutput {
     this.journalPath = `${path}.progress.jsonl`;
   }
 
-  async open(resume: boolean, committedEnd: number): Promise<void> {
+  async open(resume: boolean, committedEnd: number, _done: readonly JournalOk[]): Promise<void> {
     this.bytes = resume ? committedEnd : 0;
     if (resume && committedEnd > 0) await checkHolds(this.path, this.bytes, `${committedEnd} bytes`);
     this.handle = await open(this.path, resume && existsSync(this.path) ? 'r+' : 'w+');

@@ -5,9 +5,9 @@
  * .npy of the rows done so far at every moment.
  */
 import { existsSync } from 'node:fs';
-import { open, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { MuleError, NPY_HEADER_BYTES, npyFloat32Header } from '@mule-ts/core';
 import { checkHolds } from './check-output-length.js';
-import { NPY_HEADER_BYTES, npyFloat32Header } from '@mule-ts/core';
 import type { EmbeddingOutput, FileEmbedding } from './embedding-output.js';
 import type { JournalOk } from './progress-journal.js';
 
@@ -15,10 +15,16 @@ export function indexPathFor(out: string): string {
   return out.replace(/\.npy$/i, '') + '.index.json';
 }
 
+/** How often the index is rewritten while rows are written (it is always rewritten at the end). */
+const INDEX_EVERY_MS = 2000;
+
 export class NpyRowsOutput implements EmbeddingOutput {
   readonly journalPath: string;
   private handle: FileHandle | null = null;
   private rows = 0;
+  /** The index rows so far, in row order: what OUT.index.json says at every rewrite. */
+  private indexRows: Array<{ row: number; file: string; slices: number; seconds: number }> = [];
+  private indexWritten = 0;
 
   constructor(
     readonly path: string,
@@ -27,8 +33,9 @@ export class NpyRowsOutput implements EmbeddingOutput {
     this.journalPath = `${path}.progress.jsonl`;
   }
 
-  async open(resume: boolean, committedEnd: number): Promise<void> {
+  async open(resume: boolean, committedEnd: number, done: readonly JournalOk[]): Promise<void> {
     this.rows = resume ? committedEnd : 0;
+    this.indexRows = resume ? done.map((e, row) => ({ row, file: e.file, slices: e.slices, seconds: e.seconds })) : [];
     const bytes = NPY_HEADER_BYTES + this.rows * this.dim * 4;
     if (resume && committedEnd > 0) await checkHolds(this.path, bytes, `${committedEnd} rows`);
     this.handle = await open(this.path, resume && existsSync(this.path) ? 'r+' : 'w+');
@@ -42,20 +49,38 @@ export class NpyRowsOutput implements EmbeddingOutput {
     await this.handle!.write(bytes, 0, bytes.length, NPY_HEADER_BYTES + this.rows * this.dim * 4);
     this.rows++;
     await this.handle!.write(npyFloat32Header([this.rows, this.dim]), 0, NPY_HEADER_BYTES, 0);
+    this.indexRows.push({ row: this.rows - 1, file: item.file, slices: item.result.sliceCount, seconds: item.seconds });
+    if (Date.now() - this.indexWritten >= INDEX_EVERY_MS) await this.writeIndex([]);
     return this.rows;
   }
 
   async close(ok: readonly JournalOk[], failed: ReadonlyArray<{ file: string; error: string }>): Promise<void> {
     await this.handle?.close();
     this.handle = null;
+    // The journal and the rows must tell the same story; a mismatch is an error, never a wrong mapping.
+    const mismatch = ok.length !== this.rows ? `the journal lists ${ok.length} embedded files, the .npy holds ${this.rows} rows` : ok.findIndex((e, i) => e.file !== this.indexRows[i]?.file);
+    if (mismatch !== -1) {
+      throw new MuleError('OUTPUT_MISMATCH', `${this.path}: ${typeof mismatch === 'string' ? mismatch : `row ${mismatch} is ${this.indexRows[mismatch]?.file} in the output, ${ok[mismatch]!.file} in the journal`}; the index was not written`, {
+        file: this.path,
+        hint: 'something else wrote this output or its journal: start again with --overwrite',
+      });
+    }
+    await this.writeIndex(failed);
+  }
+
+  /** OUT.index.json, replaced atomically: the rows written so far and the files that failed. */
+  private async writeIndex(failed: ReadonlyArray<{ file: string; error: string }>): Promise<void> {
     const index = {
       format: 'mule-embed-index',
       formatVersion: 1,
       embeddings: this.path,
-      shape: [ok.length, this.dim],
-      rows: ok.map((e, row) => ({ row, file: e.file, slices: e.slices, seconds: e.seconds })),
+      shape: [this.indexRows.length, this.dim],
+      rows: this.indexRows,
       failed,
     };
-    await writeFile(indexPathFor(this.path), JSON.stringify(index, null, 1) + '\n');
+    const target = indexPathFor(this.path);
+    await writeFile(`${target}.partial`, JSON.stringify(index, null, 1) + '\n');
+    await rename(`${target}.partial`, target);
+    this.indexWritten = Date.now();
   }
 }

@@ -25,6 +25,12 @@ describe('ProgressJournal', () => {
       const again = await ProgressJournal.open(path, true);
       expect(again.summary().failed).toEqual([]);
       expect(again.summary().ok.map((e) => e.file)).toEqual(['a.wav', 'c.wav', 'b.wav']);
+      expect(() => again.checkConsistent('counting')).not.toThrow();
+
+      // two writers' entries interleaved: the ends no longer count the rows one by one
+      await again.append({ file: 'x.wav', status: 'ok', end: 2, slices: 1, seconds: 1 });
+      expect(() => again.checkConsistent('counting')).toThrow(/entry 4 \(x\.wav\) ends at 2, which does not follow the entries before it/);
+      expect(() => again.checkConsistent('increasing')).toThrow(/OUTPUT_MISMATCH|does not follow/);
 
       const fresh = await ProgressJournal.open(path, false);
       expect(fresh.entries).toEqual([]);

@@ -6,6 +6,7 @@
  * torn by a crash; it is ignored.
  */
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { MuleError } from '@mule-ts/core';
 
 export interface JournalOk {
   file: string;
@@ -72,6 +73,21 @@ export class ProgressJournal {
     const ok = this.entries.filter((e): e is JournalOk => e.status === 'ok');
     const failed = [...latest.values()].filter((e): e is JournalFailed => e.status === 'failed');
     return { ok, failed };
+  }
+
+  /**
+   * The ok entries' `end` must count the outputs one by one ('counting': rows of a .npy, files of a
+   * directory) or grow ('increasing': bytes of a .jsonl); anything else means two writers or an edit.
+   */
+  checkConsistent(rule: 'counting' | 'increasing'): void {
+    const ok = this.entries.filter((e): e is JournalOk => e.status === 'ok');
+    const bad = ok.findIndex((e, i) => (rule === 'counting' ? e.end !== i + 1 : !(e.end > (i === 0 ? 0 : ok[i - 1]!.end))));
+    if (bad >= 0) {
+      throw new MuleError('OUTPUT_MISMATCH', `${this.path}: entry ${bad + 1} (${ok[bad]!.file}) ends at ${ok[bad]!.end}, which does not follow the entries before it`, {
+        file: this.path,
+        hint: 'two runs wrote this output, or the journal was edited: start again with --overwrite',
+      });
+    }
   }
 
   async append(entry: JournalEntry): Promise<void> {

@@ -25,7 +25,7 @@ export class TimelineDirOutput implements EmbeddingOutput {
     return join(dir, `${mirroredName(input)}.npy`);
   }
 
-  async open(resume: boolean, committedEnd: number): Promise<void> {
+  async open(resume: boolean, committedEnd: number, _done: readonly JournalOk[]): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     this.count = resume ? committedEnd : 0;
   }
