@@ -92,6 +92,7 @@ export { resample, resampledLength } from './audio/resample.js';
 export { librosaResampledLength, resampleForModel } from './audio/resample-for-model.js';
 export { parseWavHeader, readWavPcm16, type WavFormat, type WavHeader, type WavPcm16, type WavSampleFormat } from './audio/wav-reader.js';
 export { Pcm16leMonoMixer, int16ToMono } from './audio/pcm-to-mono.js';
+export { mp3DeclaredLength, type Mp3DeclaredLength } from './audio/mp3-declared-length.js';
 
 // .npy
 export { decodeNpy, encodeNpy, ndarray, toNumbers, type NDArray, type NDData } from './npy/npy-codec.js';

@@ -14,6 +14,7 @@ import { decodeNpy, encodeNpy, ndarray } from './npy/npy-codec.js';
 import { readSafetensorsBytes } from './safetensors/safetensors-bytes.js';
 import { serializeSafetensorsHeader } from './safetensors/serialize-header.js';
 import { planSafetensorsLayout } from './safetensors/tensor-layout.js';
+import { mp3DeclaredLength } from './audio/mp3-declared-length.js';
 import { readWavPcm16 } from './audio/wav-reader.js';
 import { MULE_F0_PARAMETER_COUNT, MULE_F0_SPEC } from './spec/sfnfnet-spec.js';
 
@@ -111,7 +112,18 @@ function safetensorsSample(): Uint8Array {
   return Uint8Array.from([...header, ...data]);
 }
 
+/** The first frame of an mp3 as LAME and ffmpeg write it: MPEG-1 Layer III, 128 kb/s, 44.1 kHz, an Info tag of 100 frames. */
+function mp3Sample(): Uint8Array {
+  const frame = new Uint8Array(417 * 3);
+  frame.set([0xff, 0xfb, 0x90, 0x64]);
+  frame.set(te.encode('Info'), 36);
+  new DataView(frame.buffer).setUint32(40, 0x0f);
+  new DataView(frame.buffer).setUint32(44, 100);
+  return Uint8Array.from([...te.encode('ID3'), 4, 0, 0, 0, 0, 0, 0, ...frame]);
+}
+
 const READERS: Reader[] = [
+  { name: 'song.mp3 (declared length)', sample: mp3Sample(), read: (b) => mp3DeclaredLength(b) },
   { name: 'manifest.json', sample: te.encode(serializeManifest(manifest)), read: (b, s) => parseManifest(new TextDecoder().decode(b), s), json: true },
   { name: 'config.json', sample: te.encode(JSON.stringify(makeModelConfig(MULE_F0_SPEC, MULE_F0_PARAMETER_COUNT, true))), read: (b, s) => parseModelConfig(new TextDecoder().decode(b), s), json: true },
   {
@@ -128,7 +140,7 @@ const READERS: Reader[] = [
 
 describe('readers of untrusted bytes, on seeded damage', () => {
   it.each(READERS)('$name', (reader) => {
-    expect(() => reader.read(reader.sample, reader.name)).not.toThrow();
+    expect(reader.read(reader.sample, reader.name)).toBeTruthy();
     const outcomes = new Map<string, number>();
     const mutators = Object.entries(MUTATORS);
     for (let seed = 1; seed <= CASES; seed++) {

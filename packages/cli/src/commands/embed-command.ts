@@ -31,12 +31,16 @@ export async function runEmbedCommand(args: readonly string[], io: CliIo): Promi
   if (summary.failed.length > 0) {
     io.stderr.write(`\n${summary.failed.length} of ${summary.embedded + summary.tooShort.length + summary.failed.length} files failed and were skipped:\n${summary.failed.map((f) => `  ${f.error}`).join('\n')}\n`);
   }
+  if (summary.withWarnings.length > 0) {
+    io.stderr.write(`\n${summary.withWarnings.length} files were embedded with a warning about their audio (flagged in the output):\n${summary.withWarnings.flatMap((f) => f.warnings.map((w) => `  ${w}`)).join('\n')}\n`);
+  }
   if (summary.tooShort.length > 0) {
     io.stderr.write(`\n${summary.tooShort.length} files are too short to give a slice (2 s or less, as upstream) and have no embedding (a NaN row, null in .jsonl):\n${summary.tooShort.map((f) => `  ${f.file} (${f.seconds.toFixed(2)} s)`).join('\n')}\n`);
   }
   const parts = [
     `embedded ${summary.embedded} files (${(summary.audioSeconds / 3600).toFixed(3)} h of audio) in ${summary.wallSeconds.toFixed(1)} s`,
     summary.tooShort.length ? `${summary.tooShort.length} too short for a slice` : '',
+    summary.withWarnings.length ? `${summary.withWarnings.length} with warnings` : '',
     summary.skippedAsDone ? `${summary.skippedAsDone} already done` : '',
     summary.failed.length ? `${summary.failed.length} failed` : '',
   ].filter(Boolean);

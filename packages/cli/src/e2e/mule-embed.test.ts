@@ -71,7 +71,7 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 interface EmbedIndex {
   shape: [number, number];
-  rows: Array<{ row: number; file: string; slices: number; seconds: number }>;
+  rows: Array<{ row: number; file: string; slices: number; seconds: number; warnings?: string[] }>;
   failed: Array<{ file: string; error: string }>;
 }
 
@@ -177,7 +177,7 @@ describe.skipIf(!ffmpeg)('mule embed (small converted fixture)', () => {
     expect(r.stderr).toMatch(/not-audio\.wav: ffmpeg could not decode it/);
     // honest counts: the 1.5 s file was decoded but has no embedding, and the summary says so
     expect(r.stderr).toMatch(/1 files are too short to give a slice \(2 s or less, as upstream\) and have no embedding \(a NaN row, null in \.jsonl\):\n {2}.*short-1\.5s\.wav \(1\.50 s\)/);
-    expect(r.stderr).toMatch(/^embedded 10 files \(.*\) in [\d.]+ s, 1 too short for a slice, 1 failed -> /m);
+    expect(r.stderr).toMatch(/^embedded 10 files \(.*\) in [\d.]+ s, 1 too short for a slice, 1 with warnings, 1 failed -> /m);
     // upstream gives no slice for a clip of 2 s or less (NaN row), one narrow slice for 2-3 s
     expect(byName.get('short-1.5s.wav')!.slices).toBe(0);
     expect(byName.get('short-1.5s.wav')!.embedding.every(Number.isNaN)).toBe(true);
@@ -188,6 +188,10 @@ describe.skipIf(!ffmpeg)('mule embed (small converted fixture)', () => {
       expect(byName.get(name)!.embedding.every(Number.isFinite), name).toBe(true);
     }
     expect(byName.get('truncated.wav')!.seconds).toBeLessThan(byName.get('mono.wav')!.seconds);
+    // told what the audio was: the truncated file is flagged in the index and listed in the summary
+    expect(byName.get('truncated.wav')!.warnings).toEqual([expect.stringMatching(/truncated\.wav: shorter than it declares: its WAV header says 3\.40 s/)]);
+    expect(byName.get('mono.wav')!.warnings).toBeUndefined();
+    expect(r.stderr).toMatch(/1 files were embedded with a warning about their audio \(flagged in the output\):\n {2}.*truncated\.wav: shorter than it declares/);
   });
 
   // about a minute on two cores (30 minutes of audio through the resampler and the front-end)

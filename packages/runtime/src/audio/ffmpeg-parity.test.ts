@@ -4,7 +4,7 @@
  * (int16 / 65536, channels summed) straight from the raw bytes: it shares no code with the WAV
  * reader, the streaming WAV parser or the mixer under test.
  */
-import { MULE_DECODING, MULE_FRONT_END, MuleError, readWavPcm16 } from '@mule-ts/core';
+import { MULE_DECODING, MULE_FRONT_END, MuleError, mp3DeclaredLength, readWavPcm16 } from '@mule-ts/core';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, truncate, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -128,6 +128,24 @@ describe.skipIf(!ffmpeg)('decoding against Debian ffmpeg', () => {
     const byPathFrames = byPath.length / (2 * channels);
     console.log(`${_name}: ${reference.length} samples as upstream decodes it, ${byPathFrames} read by path`);
     expect(byPathFrames).toBeLessThan(reference.length);
+    // a whole file is not reported as shorter than its header declares
+    expect((await loadAudio(file, MULE_FRONT_END, { decoder: 'ffmpeg' })).warnings).toEqual([]);
+  });
+
+  it('an mp3 cut off (30% of its bytes) decodes what is there, with a warning that it is shorter than it declares', async () => {
+    const full = path('stereo.mp3');
+    const cut = path('cut.mp3');
+    const bytes = await readFile(full);
+    await writeFile(cut, bytes.subarray(0, Math.floor(bytes.length * 0.3)));
+    const whole = await loadAudio(full, MULE_FRONT_END, { decoder: 'ffmpeg' });
+    expect(whole.warnings).toEqual([]);
+    const partial = await loadAudio(cut, MULE_FRONT_END, { decoder: 'ffmpeg' });
+    expect(partial.seconds).toBeLessThan(whole.seconds * 0.4);
+    expect(partial.warnings).toHaveLength(1);
+    expect(partial.warnings[0]).toMatch(/cut\.mp3: shorter than it declares: its mp3 header says 2\.\d\d s, 0\.\d\d s decoded \(the file is incomplete\)/);
+    const declared = mp3DeclaredLength(bytes);
+    expect(declared).toMatchObject({ sampleRate: 44_100, samplesPerFrame: 1152 });
+    expect(Math.abs(declared!.seconds - 2.3)).toBeLessThan(0.1); // the 2.3 s source, plus the encoder's frames
   });
 
   it('a truncated WAV: both paths decode the whole frames present, identically', async () => {
@@ -140,6 +158,9 @@ describe.skipIf(!ffmpeg)('decoding against Debian ffmpeg', () => {
     const viaWav = await loadAudio(file, MULE_FRONT_END, { decoder: 'wav', keepDecoded: true });
     const viaFfmpeg = await loadAudio(file, MULE_FRONT_END, { decoder: 'ffmpeg', keepDecoded: true });
     expect(viaWav.warnings.join()).toMatch(/truncated\.wav.*shorter than its header/);
+    expect(viaFfmpeg.warnings.join()).toMatch(/truncated\.wav: shorter than it declares: its WAV header says 2\.30 s, the file holds 2\.24 s/);
+    const whole = await loadAudio(path('stereo-s16.wav'), MULE_FRONT_END, { decoder: 'ffmpeg' });
+    expect(whole.warnings).toEqual([]);
     expect(viaWav.decoded!.length).toBe(Math.floor((size - 10001 - dataStart) / 4));
     expect(maxAbsDiff(viaWav.decoded!, viaFfmpeg.decoded!)).toBe(0);
   });

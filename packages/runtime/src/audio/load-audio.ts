@@ -13,8 +13,8 @@
  * at 16 kHz was 3.5e-3 at 22.05 kHz and 3.6e-4 at 48 kHz (ffmpeg-parity.test.ts prints it). Use
  * ffmpeg for upstream parity at rates other than 44.1 kHz.
  */
-import { access, constants, readFile } from 'node:fs/promises';
-import { MuleError, int16ToMono, readWavPcm16, resampleForModel, type FrontEndParams, type WavPcm16 } from '@mule-ts/core';
+import { access, constants, open, readFile } from 'node:fs/promises';
+import { MuleError, int16ToMono, mp3DeclaredLength, parseWavHeader, readWavPcm16, resampleForModel, type FrontEndParams, type WavPcm16 } from '@mule-ts/core';
 import { decodeWithFfmpeg, findFfmpeg, ffmpegMissingError } from './ffmpeg-decode.js';
 
 export type AudioDecoder = 'auto' | 'ffmpeg' | 'wav';
@@ -70,6 +70,8 @@ export async function loadAudio(file: string, params: AudioParams, options: Load
   if (decoder === 'ffmpeg') {
     const out = await decodeWithFfmpeg(file, decoding, options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {});
     ({ samples: decoded, sampleRate: rate, channelCount } = out);
+    const short = await shorterThanDeclared(file, decoded.length / rate, maxSeconds);
+    if (short) warnings.push(short);
   } else {
     let bytes: Uint8Array;
     try {
@@ -95,6 +97,48 @@ export async function loadAudio(file: string, params: AudioParams, options: Load
     ...(options.keepDecoded ? { decoded } : {}),
     warnings,
   };
+}
+
+/**
+ * A warning when a file decoded by ffmpeg is shorter than it declares: a WAV whose data chunk size is
+ * more than the file holds, or an mp3 that decoded to less than its Xing/Info tag's frame count (more
+ * than two frames less). Both are files cut off in a download or copy; ffmpeg decodes what is there
+ * without a word.
+ */
+async function shorterThanDeclared(file: string, seconds: number, maxSeconds: number): Promise<string | null> {
+  let head: Uint8Array;
+  let size: number;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      size = (await handle.stat()).size;
+      const buffer = new Uint8Array(64 * 1024);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return null;
+  }
+  let wav: ReturnType<typeof parseWavHeader> = null;
+  try {
+    wav = parseWavHeader(head, file);
+  } catch {
+    wav = null;
+  }
+  if (wav && wav.declaredDataBytes !== null && wav.dataOffset + wav.declaredDataBytes > size) {
+    const declaredSeconds = wav.declaredDataBytes / wav.format.blockAlign / wav.format.sampleRate;
+    if (seconds < Math.min(declaredSeconds, maxSeconds) - 1 / wav.format.sampleRate) {
+      return `${file}: shorter than it declares: its WAV header says ${declaredSeconds.toFixed(2)} s, the file holds ${seconds.toFixed(2)} s (it is incomplete); embedded what is there`;
+    }
+  }
+  const declared = mp3DeclaredLength(head);
+  if (!declared) return null;
+  const expected = Math.min(declared.seconds, maxSeconds);
+  const slack = (2 * declared.samplesPerFrame) / declared.sampleRate;
+  if (seconds >= expected - slack) return null;
+  return `${file}: shorter than it declares: its mp3 header says ${declared.seconds.toFixed(2)} s, ${seconds.toFixed(2)} s decoded (the file is incomplete); embedded what is there`;
 }
 
 function readWavPcmOrExplain(bytes: Uint8Array, file: string, explicitWav: boolean, maxSeconds: number): WavPcm16 {

@@ -71,6 +71,8 @@ export interface CatalogueSummary {
   embedded: number;
   /** Files decoded but too short to give a slice (2 s or less, as upstream): a NaN row / null embedding. */
   tooShort: Array<{ file: string; seconds: number }>;
+  /** Files embedded whose audio came with a warning (e.g. shorter than its header says); flagged in the output too. */
+  withWarnings: Array<{ file: string; warnings: string[] }>;
   failed: Array<{ file: string; error: string }>;
   audioSeconds: number;
   wallSeconds: number;
@@ -147,13 +149,15 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
   const failed: Array<{ file: string; error: string }> = [];
   let embedded = 0;
   const tooShort: Array<{ file: string; seconds: number }> = [];
+  const withWarnings: Array<{ file: string; warnings: string[] }> = [];
   let audioSeconds = 0;
   try {
     await runEmbedPipeline(todo, pool, model, options.batchSize, Math.max(2, 2 * options.jobs), async (_index, outcome, result) => {
       if (outcome.ok && result) {
-        const end = await output.write({ file: outcome.file, result, seconds: outcome.seconds });
-        await journal.append({ file: outcome.file, status: 'ok', end, slices: result.sliceCount, seconds: outcome.seconds });
+        const end = await output.write({ file: outcome.file, result, seconds: outcome.seconds, warnings: outcome.warnings });
+        await journal.append({ file: outcome.file, status: 'ok', end, slices: result.sliceCount, seconds: outcome.seconds, ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}) });
         for (const w of outcome.warnings) progress.warn(w);
+        if (outcome.warnings.length) withWarnings.push({ file: outcome.file, warnings: outcome.warnings });
         if (result.embedding === null) {
           tooShort.push({ file: outcome.file, seconds: outcome.seconds });
           progress.warn(`${outcome.file}: ${outcome.seconds.toFixed(2)} s gives no slice (clips of 2 s or less, as upstream): no embedding, its row is NaN / null (--short-clip pad embeds it)`);
@@ -177,5 +181,5 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
     await pool.close();
     await model.close();
   }
-  return { selected: selected.length, skippedAsDone, embedded, tooShort, failed, audioSeconds, wallSeconds: (Date.now() - started) / 1000, verification: model.verification };
+  return { selected: selected.length, skippedAsDone, embedded, tooShort, withWarnings, failed, audioSeconds, wallSeconds: (Date.now() - started) / 1000, verification: model.verification };
 }

@@ -6,6 +6,8 @@ export interface FileEmbedding {
   file: string;
   result: EmbedResult;
   seconds: number;
+  /** What the user should know about the audio (e.g. shorter than its header says); empty when nothing. */
+  warnings: readonly string[];
 }
 
 export interface EmbeddingOutput {

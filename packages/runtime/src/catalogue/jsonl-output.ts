@@ -27,10 +27,11 @@ export class JsonlOutput implements EmbeddingOutput {
     await this.handle.truncate(this.bytes);
   }
 
-  async write({ file, result, seconds }: FileEmbedding): Promise<number> {
+  async write({ file, result, seconds, warnings }: FileEmbedding): Promise<number> {
     const record: Record<string, unknown> = {
       file,
       seconds,
+      ...(warnings.length ? { warnings } : {}),
       slices: result.sliceCount,
       centres: result.centres,
       embedding: result.embedding ? Array.from(result.embedding) : null,

@@ -17,7 +17,7 @@ const result = (embedding: number[] | null): EmbedResult => ({
   centres: [],
 });
 
-const ok = (file: string, end: number): JournalOk => ({ file, status: 'ok', end, slices: 1, seconds: 1 });
+const ok = (file: string, end: number): JournalOk => ({ file, status: 'ok', end, slices: 1, seconds: 1, warnings: [] });
 
 const LOAD = 'import sys, numpy as np; a = np.load(sys.argv[1]); print(a.shape[0], a.shape[1], a.dtype, " ".join(repr(float(v)) for v in a.ravel()))';
 
@@ -28,21 +28,21 @@ describe.skipIf(!lookup.python)('NpyRowsOutput', () => {
       const path = join(dir, 'out.npy');
       const out = new NpyRowsOutput(path, 3);
       await out.open(false, 0, []);
-      expect(await out.write({ file: 'a', result: result([1, 2, 3]), seconds: 1 })).toBe(1);
+      expect(await out.write({ file: 'a', result: result([1, 2, 3]), seconds: 1, warnings: [] })).toBe(1);
       expect(runPython(lookup.python!, LOAD, [path]).trim()).toBe('1 3 float32 1.0 2.0 3.0');
       // the index is kept current while rows are written, not only at the end
       expect(JSON.parse(await readFile(indexPathFor(path), 'utf8'))).toMatchObject({ shape: [1, 3], rows: [{ row: 0, file: 'a' }] });
-      await out.write({ file: 'b', result: result(null), seconds: 1 });
-      await out.write({ file: 'c', result: result([0.5, -0.25, 7]), seconds: 1 });
+      await out.write({ file: 'b', result: result(null), seconds: 1, warnings: ['b: shorter than it declares'] });
+      await out.write({ file: 'c', result: result([0.5, -0.25, 7]), seconds: 1, warnings: [] });
       await out.close([ok('a', 1), ok('b', 2), ok('c', 3)], []);
       expect(runPython(lookup.python!, LOAD, [path]).trim()).toBe('3 3 float32 1.0 2.0 3.0 nan nan nan 0.5 -0.25 7.0');
-      expect(JSON.parse(await readFile(indexPathFor(path), 'utf8'))).toMatchObject({ shape: [3, 3], rows: [{ file: 'a' }, { file: 'b' }, { file: 'c' }] });
+      expect(JSON.parse(await readFile(indexPathFor(path), 'utf8'))).toMatchObject({ shape: [3, 3], rows: [{ file: 'a' }, { file: 'b', warnings: ['b: shorter than it declares'] }, { file: 'c' }] });
       expect(indexPathFor(path)).toBe(join(dir, 'out.index.json'));
 
       // the journal vouches for 2 rows: resume cuts the third and continues after the second
       const resumed = new NpyRowsOutput(path, 3);
       await resumed.open(true, 2, [ok('a', 1), ok('b', 2)]);
-      await resumed.write({ file: 'd', result: result([9, 9, 9]), seconds: 1 });
+      await resumed.write({ file: 'd', result: result([9, 9, 9]), seconds: 1, warnings: [] });
       await resumed.close([ok('a', 1), ok('b', 2), ok('d', 3)], []);
       expect(runPython(lookup.python!, LOAD, [path]).trim()).toBe('3 3 float32 1.0 2.0 3.0 nan nan nan 9.0 9.0 9.0');
       expect(JSON.parse(await readFile(indexPathFor(path), 'utf8'))).toMatchObject({ rows: [{ file: 'a' }, { file: 'b' }, { file: 'd' }] });
@@ -50,7 +50,7 @@ describe.skipIf(!lookup.python)('NpyRowsOutput', () => {
       // a journal that does not match the rows is an error, and the index keeps what it said
       const confused = new NpyRowsOutput(path, 3);
       await confused.open(true, 3, [ok('a', 1), ok('b', 2), ok('d', 3)]);
-      await confused.write({ file: 'e', result: result([1, 1, 1]), seconds: 1 });
+      await confused.write({ file: 'e', result: result([1, 1, 1]), seconds: 1, warnings: [] });
       await expect(confused.close([ok('a', 1), ok('b', 2), ok('d', 3)], [])).rejects.toMatchObject({ code: 'OUTPUT_MISMATCH', message: expect.stringMatching(/the journal lists 3 embedded files, the \.npy holds 4 rows; the index was not written/) });
 
       await writeFile(path, new Uint8Array(10));

@@ -23,7 +23,7 @@ export class NpyRowsOutput implements EmbeddingOutput {
   private handle: FileHandle | null = null;
   private rows = 0;
   /** The index rows so far, in row order: what OUT.index.json says at every rewrite. */
-  private indexRows: Array<{ row: number; file: string; slices: number; seconds: number }> = [];
+  private indexRows: Array<{ row: number; file: string; slices: number; seconds: number; warnings?: string[] }> = [];
   private indexWritten = 0;
 
   constructor(
@@ -35,7 +35,7 @@ export class NpyRowsOutput implements EmbeddingOutput {
 
   async open(resume: boolean, committedEnd: number, done: readonly JournalOk[]): Promise<void> {
     this.rows = resume ? committedEnd : 0;
-    this.indexRows = resume ? done.map((e, row) => ({ row, file: e.file, slices: e.slices, seconds: e.seconds })) : [];
+    this.indexRows = resume ? done.map((e, row) => ({ row, file: e.file, slices: e.slices, seconds: e.seconds, ...(e.warnings?.length ? { warnings: e.warnings } : {}) })) : [];
     const bytes = NPY_HEADER_BYTES + this.rows * this.dim * 4;
     if (resume && committedEnd > 0) await checkHolds(this.path, bytes, `${committedEnd} rows`);
     this.handle = await open(this.path, resume && existsSync(this.path) ? 'r+' : 'w+');
@@ -49,7 +49,7 @@ export class NpyRowsOutput implements EmbeddingOutput {
     await this.handle!.write(bytes, 0, bytes.length, NPY_HEADER_BYTES + this.rows * this.dim * 4);
     this.rows++;
     await this.handle!.write(npyFloat32Header([this.rows, this.dim]), 0, NPY_HEADER_BYTES, 0);
-    this.indexRows.push({ row: this.rows - 1, file: item.file, slices: item.result.sliceCount, seconds: item.seconds });
+    this.indexRows.push({ row: this.rows - 1, file: item.file, slices: item.result.sliceCount, seconds: item.seconds, ...(item.warnings.length ? { warnings: [...item.warnings] } : {}) });
     if (Date.now() - this.indexWritten >= INDEX_EVERY_MS) await this.writeIndex([]);
     return this.rows;
   }

@@ -14,6 +14,8 @@ export interface JournalOk {
   end: number;
   slices: number;
   seconds: number;
+  /** What the user should know about this file's audio (e.g. shorter than its header says). */
+  warnings?: string[];
 }
 
 export interface JournalFailed {

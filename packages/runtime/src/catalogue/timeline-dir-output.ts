@@ -47,7 +47,7 @@ export class TimelineDirOutput implements EmbeddingOutput {
       format: 'mule-embed-index',
       formatVersion: 1,
       content: this.timeline ? 'timeline (slices x dim)' : 'clip embedding (dim)',
-      files: ok.map((e) => ({ file: e.file, npy: TimelineDirOutput.fileFor(this.dir, e.file), slices: e.slices, seconds: e.seconds })),
+      files: ok.map((e) => ({ file: e.file, npy: TimelineDirOutput.fileFor(this.dir, e.file), slices: e.slices, seconds: e.seconds, ...(e.warnings?.length ? { warnings: e.warnings } : {}) })),
       failed,
     };
     await writeFile(join(this.dir, 'index.json'), JSON.stringify(index, null, 1) + '\n');
