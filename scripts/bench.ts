@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx --conditions=source
-// pnpm bench [convert|runtime|embed] [--keras FILE] [--artifacts DIR] [--rounds N] [--threads N] [--spin]:
+// pnpm bench [convert|runtime|embed|soak] [--keras FILE] [--artifacts DIR] [--rounds N] [--threads N] [--spin] [--files N]:
 // benchmarks printed side by side in one run.
-import { benchConvert, benchEmbed, benchRuntime, formatConvertBench, formatEmbedBench, formatRuntimeBench } from '@mule-ts/bench';
+import { benchConvert, benchEmbed, benchRuntime, benchSoak, formatConvertBench, formatEmbedBench, formatRuntimeBench, formatSoakBench } from '@mule-ts/bench';
 import { argv, chalk } from 'zx';
 
 const which = argv._[0] ?? 'convert';
@@ -30,6 +30,13 @@ const benches: Record<string, () => Promise<string>> = {
       await benchEmbed({
         artifacts: typeof argv.artifacts === 'string' ? argv.artifacts : undefined,
         rounds,
+      }),
+    ),
+  soak: async () =>
+    formatSoakBench(
+      await benchSoak({
+        artifacts: typeof argv.artifacts === 'string' ? argv.artifacts : undefined,
+        files: argv.files ? Number(argv.files) : undefined,
       }),
     ),
 };

@@ -4,3 +4,4 @@ export * from './backbone-flops.js';
 export * from './matmul-reference.js';
 export * from './measure.js';
 export * from './embed-bench.js';
+export * from './soak-bench.js';
