@@ -165,7 +165,12 @@ export async function decodeWithFfmpeg(file: string, decoding: Readonly<Decoding
   if (failure) throw failure;
   const message = stderr.trim().split('\n').slice(-3).join(' | ');
   if (exitCode !== 0) {
-    throw new MuleError('INVALID_INPUT', `${file}: ffmpeg could not decode it (exit ${exitCode}): ${message || 'no message'}`, { file, found: message });
+    const format = UPSTREAM_FORMATS[extname(file).toLowerCase()];
+    throw new MuleError(
+      'INVALID_INPUT',
+      `${file}: ffmpeg could not decode it${format ? ` as ${format}` : ''} (exit ${exitCode}): the file is damaged or is not ${format ? `${format} audio` : 'audio ffmpeg reads'}; ffmpeg said: ${message || 'nothing'}`,
+      { file, found: message, hint: 'check the file (ffprobe FILE shows what it holds); a file with the wrong extension can be renamed' },
+    );
   }
   const finished = mixer as Pcm16leMonoMixer | null;
   if (!finished || finished.frames === 0) {

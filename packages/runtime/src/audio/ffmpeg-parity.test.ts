@@ -6,7 +6,7 @@
  */
 import { MULE_DECODING, MULE_FRONT_END, MuleError, mp3DeclaredLength, readWavPcm16 } from '@mule-ts/core';
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, truncate, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, symlink, truncate, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeTempDir, upstreamFfmpegMono } from '@mule-ts/test-utils';
@@ -198,6 +198,14 @@ describe.skipIf(!ffmpeg)('decoding against Debian ffmpeg', () => {
     expect((err as MuleError).code).toBe('IO');
     expect((err as MuleError).message).toMatch(/missing\.wav: no such file/);
     await expect(loadAudio(tmp.dir, MULE_FRONT_END, { decoder: 'ffmpeg' })).rejects.toThrow(new RegExp(`${tmp.dir.replace(/[/.]/g, '\\$&')}`));
+    // what went wrong, in our words first (ffmpeg's own words follow for the record)
+    await writeFile(path('empty.wav'), new Uint8Array(0));
+    await expect(loadAudio(path('empty.wav'), MULE_FRONT_END)).rejects.toThrow(/empty\.wav: the file is empty \(0 bytes\)$/);
+    await writeFile(path('random.mp3'), Uint8Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) % 251));
+    await expect(loadAudio(path('random.mp3'), MULE_FRONT_END, { decoder: 'ffmpeg' })).rejects.toThrow(/random\.mp3: ffmpeg could not decode it as mp3 \(exit \d+\): the file is damaged or is not mp3 audio; ffmpeg said: /);
+    await symlink('loop-b', path('loop-a'));
+    await symlink('loop-a', path('loop-b'));
+    await expect(loadAudio(path('loop-a'), MULE_FRONT_END)).rejects.toThrow(/loop-a: a symbolic link loop$/);
   });
 
   it('a missing ffmpeg is a clear error saying how to install it or use WAV input', async () => {

@@ -13,7 +13,7 @@
  * at 16 kHz was 3.5e-3 at 22.05 kHz and 3.6e-4 at 48 kHz (ffmpeg-parity.test.ts prints it). Use
  * ffmpeg for upstream parity at rates other than 44.1 kHz.
  */
-import { access, constants, open, readFile } from 'node:fs/promises';
+import { access, constants, open, readFile, stat } from 'node:fs/promises';
 import { MuleError, int16ToMono, mp3DeclaredLength, parseWavHeader, readWavPcm16, resampleForModel, type FrontEndParams, type WavPcm16 } from '@mule-ts/core';
 import { decodeWithFfmpeg, findFfmpeg, ffmpegMissingError } from './ffmpeg-decode.js';
 
@@ -57,9 +57,12 @@ export async function loadAudio(file: string, params: AudioParams, options: Load
   try {
     await access(file, constants.R_OK);
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable';
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'a symbolic link loop' : code === 'EACCES' ? 'permission denied' : 'not readable';
     throw new MuleError('IO', `${file}: ${reason}`, { file, cause: e });
   }
+  const size = (await stat(file).catch(() => null))?.size;
+  if (size === 0) throw new MuleError('INVALID_INPUT', `${file}: the file is empty (0 bytes)`, { file, found: 0, hint: 'the file was not written completely: copy or download it again' });
   const decoder = resolveDecoder(options.decoder ?? 'auto', options.ffmpegPath);
   const decoding = { ...params.decoding, maxSeconds: options.maxSeconds ?? params.decoding.maxSeconds };
   const { maxSeconds } = decoding;
