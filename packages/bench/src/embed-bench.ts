@@ -10,11 +10,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { convertKerasFile } from '@mule-ts/convert';
-import { writeKerasFixture } from '@mule-ts/keras-fixture';
 import { MuleModel, decodeWithFfmpeg, defaultJobs, embedCatalogue, findFfmpeg } from '@mule-ts/runtime';
 import { ffmpegMissingError } from '@mule-ts/runtime/internal';
 import { median } from './measure.js';
+import { benchArtifacts } from './generated-artifacts.js';
 
 const run = promisify(execFile);
 
@@ -73,15 +72,7 @@ export async function benchEmbed(options: EmbedBenchOptions = {}): Promise<Embed
   const jobs = options.jobs ?? defaultJobs();
   const work = await mkdtemp(join(tmpdir(), 'mule-bench-embed-'));
   try {
-    let artifacts = options.artifacts;
-    if (!artifacts) {
-      log('generating a full-size fixture (random weights) and converting it ...');
-      const keras = join(work, 'fixture-full-seed1.keras');
-      await writeKerasFixture({ size: 'full', seed: 1, out: keras });
-      artifacts = join(work, 'artifacts');
-      await convertKerasFile({ keras, outDir: artifacts });
-      await rm(keras);
-    }
+    const artifacts = await benchArtifacts(options.artifacts, work, log);
     const track = join(work, 'track.mp3');
     await makeTrack(ffmpeg, track, trackSeconds, 0);
     const loadBefore = loadavg();

@@ -8,13 +8,12 @@ import { BACKBONE_FILE_NAME, MODEL_CONFIG_FILE_NAME, extractSlices, logMelSpectr
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertKerasFile } from '@mule-ts/convert';
-import { writeKerasFixture } from '@mule-ts/keras-fixture';
 import { readModelConfig, type BackboneSessionOptions, type GraphOptimizationLevel } from '@mule-ts/runtime';
 import { BackboneSession, POINTWISE_CONV_CHANNEL_BATCH, ortSessionOptions, type BackboneSessionSettings } from '@mule-ts/runtime/internal';
 import { backboneFlops, type FlopCount } from './backbone-flops.js';
 import { MATMUL_SIZE, OrtMatmul, findNumpyPython, matmulFlops, pseudoRandom, timeNumpyMatmul } from './matmul-reference.js';
 import { emptyRunTimes, median, timeRun, type RunTimes } from './measure.js';
+import { benchArtifacts } from './generated-artifacts.js';
 
 export interface RuntimeBenchOptions {
   /** An artifact directory with backbone.onnx and config.json; default: convert a generated full-size fixture. */
@@ -89,24 +88,13 @@ function backboneInput(clipSlices: Float32Array, sliceSize: number, batch: numbe
   return out;
 }
 
-async function prepareArtifacts(options: RuntimeBenchOptions, work: string, log: (l: string) => void): Promise<string> {
-  if (options.artifacts) return options.artifacts;
-  const keras = join(work, 'fixture-full-seed1.keras');
-  log('generating a full-size fixture (random weights) and converting it ...');
-  await writeKerasFixture({ size: 'full', seed: 1, out: keras });
-  const dir = join(work, 'artifacts');
-  await convertKerasFile({ keras, outDir: dir });
-  await rm(keras);
-  return dir;
-}
-
 export async function benchRuntime(options: RuntimeBenchOptions = {}): Promise<RuntimeBenchResult> {
   const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const rounds = options.rounds ?? 5;
   const levelRounds = options.levelRounds ?? 3;
   const work = await mkdtemp(join(tmpdir(), 'mule-bench-runtime-'));
   try {
-    const artifacts = await prepareArtifacts(options, work, log);
+    const artifacts = await benchArtifacts(options.artifacts, work, log);
     const backboneFile = join(artifacts, BACKBONE_FILE_NAME);
     const config = await readModelConfig(join(artifacts, MODEL_CONFIG_FILE_NAME));
     const flops = backboneFlops(config.spec);

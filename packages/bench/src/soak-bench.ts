@@ -10,9 +10,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convertKerasFile } from '@mule-ts/convert';
-import { writeKerasFixture } from '@mule-ts/keras-fixture';
 import { encodePcm16Wav } from '@mule-ts/test-utils';
+import { benchArtifacts } from './generated-artifacts.js';
 
 const MULE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../cli/bin/mule.js');
 
@@ -63,15 +62,7 @@ export async function benchSoak(options: SoakBenchOptions = {}): Promise<SoakBen
   const seconds = options.seconds ?? 3;
   const work = await mkdtemp(join(tmpdir(), 'mule-bench-soak-'));
   try {
-    let artifacts = options.artifacts;
-    if (!artifacts) {
-      log('generating a full-size fixture (random weights) and converting it ...');
-      const keras = join(work, 'fixture-full-seed1.keras');
-      await writeKerasFixture({ size: 'full', seed: 1, out: keras });
-      artifacts = join(work, 'artifacts');
-      await convertKerasFile({ keras, outDir: artifacts });
-      await rm(keras);
-    }
+    const artifacts = await benchArtifacts(options.artifacts, work, log);
     log(`writing ${files} files of ${seconds} s (every 40th broken) ...`);
     const catalogue = join(work, 'catalogue');
     const good = new Set<string>();

@@ -21,6 +21,7 @@ export {
   type CatalogueSummary,
 } from './catalogue/embed-catalogue.js';
 export { inShard, shardOf, type Shard } from './catalogue/shard.js';
+export { checkInputsExist } from './catalogue/output-guard.js';
 
 // Artifacts directories on disk
 export { readManifest, verifyManifest, type ManifestVerification } from './artifacts/artifacts-dir.js';

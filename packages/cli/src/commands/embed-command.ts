@@ -1,9 +1,9 @@
 /** `mule embed FILE|DIR... --model DIR --out OUT [options]`: see EMBED_USAGE. */
-import { defaultJobs, embedCatalogue, type CatalogueProgress } from '@mule-ts/runtime';
+import { checkInputsExist, defaultJobs, embedCatalogue, type CatalogueProgress, type MuleError } from '@mule-ts/runtime';
 import { EXIT_OK, EXIT_SOME_FAILED } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { ProgressBar } from '../progress-bar.js';
-import { requireExisting } from '../input-error.js';
+import { InputError, requireExisting } from '../input-error.js';
 import { EMBED_USAGE, parseEmbedArgs } from './embed-args.js';
 
 export async function runEmbedCommand(args: readonly string[], io: CliIo): Promise<number> {
@@ -13,7 +13,10 @@ export async function runEmbedCommand(args: readonly string[], io: CliIo): Promi
     return EXIT_OK;
   }
   await requireExisting(cmd.model, '--model', 'point --model at a directory written by mule convert and verified by mule verify --onnx', 'directory');
-  for (const input of cmd.inputs) await requireExisting(input, 'input', 'check the path: mule embed takes audio files and directories of them', 'any');
+  // The catalogue checks its inputs too; checked here first, a missing one is a usage problem (exit 2).
+  await checkInputsExist(cmd.inputs).catch((e: MuleError) => {
+    throw new InputError(e.message, e.details.hint ?? 'check the path');
+  });
   const mode = ProgressBar.modeFor(cmd.progress, io.stderr);
   let bar: ProgressBar | null = null;
   const progress: CatalogueProgress = {

@@ -9,7 +9,7 @@ import { MuleError } from '@mule-ts/core';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import h5wasm, { Module } from 'h5wasm';
 import type { File as H5File } from 'h5wasm';
-import { hdf5ErrorReason } from './hdf5-errors.js';
+import { hdf5ErrorReason, withHdf5Errors } from './hdf5-errors.js';
 
 export interface OpenedHdf5 {
   file: H5File;
@@ -133,15 +133,14 @@ function nextPath(): string {
 
 function openRegistered(path: string, label: string, release: () => void, readFailure: () => MuleError | null): OpenedHdf5 {
   let file: H5File;
-  // The throwing handler turns HDF5's error stack into an exception instead of stderr noise.
-  Module.activate_throwing_error_handler();
   try {
-    file = new h5wasm.File(path, 'r');
-  } catch (cause) {
+    file = withHdf5Errors(
+      () => new h5wasm.File(path, 'r'),
+      (cause) => readFailure() ?? new MuleError('TRUNCATED', `${label} is a truncated or corrupt HDF5 file: ${hdf5ErrorReason(cause)}`, { file: label, cause }),
+    );
+  } catch (error) {
     release();
-    throw readFailure() ?? new MuleError('TRUNCATED', `${label} is a truncated or corrupt HDF5 file: ${hdf5ErrorReason(cause)}`, { file: label, cause });
-  } finally {
-    Module.deactivate_throwing_error_handler();
+    throw error;
   }
   if (file.file_id < 0n) {
     release();

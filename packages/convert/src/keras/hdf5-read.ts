@@ -1,7 +1,7 @@
 import { MuleError } from '@mule-ts/core';
 import h5wasm, { Module } from 'h5wasm';
 import type { Dataset, Group, Metadata } from 'h5wasm';
-import { hdf5ErrorReason } from './hdf5-errors.js';
+import { hdf5ErrorReason, withHdf5Errors } from './hdf5-errors.js';
 import { numpyDtype } from './hdf5-tree.js';
 import type { H5File } from './hdf5-tree.js';
 
@@ -67,15 +67,10 @@ export class Float32DatasetReader {
       if (this.pointer === 0) throw new MuleError('IO', `${this.label}: cannot allocate ${byteCount} bytes to read "${path}"`, { file: this.label, tensor: path });
       this.capacity = byteCount;
     }
-    let status: number;
-    Module.activate_throwing_error_handler();
-    try {
-      status = Module.get_dataset_data(this.file.file_id, path, null, null, null, BigInt(this.pointer));
-    } catch (cause) {
-      throw this.readFailure() ?? new MuleError('TRUNCATED', `${this.label}: cannot read dataset "${path.slice(1)}": ${hdf5ErrorReason(cause)}`, { file: this.label, tensor: path.slice(1), cause });
-    } finally {
-      Module.deactivate_throwing_error_handler();
-    }
+    const status = withHdf5Errors(
+      () => Module.get_dataset_data(this.file.file_id, path, null, null, null, BigInt(this.pointer)),
+      (cause) => this.readFailure() ?? new MuleError('TRUNCATED', `${this.label}: cannot read dataset "${path.slice(1)}": ${hdf5ErrorReason(cause)}`, { file: this.label, tensor: path.slice(1), cause }),
+    );
     if (status < 0) {
       throw this.readFailure() ?? new MuleError('TRUNCATED', `${this.label}: cannot read dataset "${path.slice(1)}" (HDF5 status ${status})`, { file: this.label, tensor: path.slice(1) });
     }

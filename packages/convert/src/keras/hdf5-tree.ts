@@ -1,7 +1,7 @@
 import { MuleError } from '@mule-ts/core';
 import h5wasm, { Module } from 'h5wasm';
 import type { File as H5File, Group, Metadata } from 'h5wasm';
-import { hdf5ErrorReason } from './hdf5-errors.js';
+import { hdf5ErrorReason, withHdf5Errors } from './hdf5-errors.js';
 import type { KerasDatasetInfo } from './types.js';
 
 export type { H5File };
@@ -32,21 +32,17 @@ const MAX_DEPTH = 64;
 /** Every group and dataset below the root, depth first, each group's links in link order. */
 export function walkHdf5(file: H5File, label: string): Hdf5Tree {
   const tree: Hdf5Tree = { groups: [], datasets: [] };
-  // HDF5's errors become exceptions (not stderr noise), and every one a MuleError naming the file.
-  Module.activate_throwing_error_handler();
-  try {
-    visitGroup(file, childTypesOf(file), '', [], 0, tree, label);
-  } catch (cause) {
-    if (cause instanceof MuleError) throw cause;
-    const at = tree.datasets.at(-1)?.path ?? tree.groups.at(-1)?.path;
-    throw new MuleError('TRUNCATED', `${label} is a corrupt HDF5 file: reading its object tree failed${at ? ` after "${at}"` : ''}: ${hdf5ErrorReason(cause)}`, {
-      file: label,
-      cause,
-      hint: 'the file is damaged: download or copy it again',
-    });
-  } finally {
-    Module.deactivate_throwing_error_handler();
-  }
+  withHdf5Errors(
+    () => visitGroup(file, childTypesOf(file), '', [], 0, tree, label),
+    (cause) => {
+      const at = tree.datasets.at(-1)?.path ?? tree.groups.at(-1)?.path;
+      return new MuleError('TRUNCATED', `${label} is a corrupt HDF5 file: reading its object tree failed${at ? ` after "${at}"` : ''}: ${hdf5ErrorReason(cause)}`, {
+        file: label,
+        cause,
+        hint: 'the file is damaged: download or copy it again',
+      });
+    },
+  );
   return tree;
 }
 

@@ -73,7 +73,7 @@ export async function loadAudio(file: string, params: AudioParams, options: Load
   if (decoder === 'ffmpeg') {
     const out = await decodeWithFfmpeg(file, decoding, options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {});
     ({ samples: decoded, sampleRate: rate, channelCount } = out);
-    const short = await shorterThanDeclared(file, decoded.length / rate, maxSeconds);
+    const short = await shorterThanDeclared(file, size ?? 0, decoded.length / rate, maxSeconds);
     if (short) warnings.push(short);
   } else {
     let bytes: Uint8Array;
@@ -108,13 +108,11 @@ export async function loadAudio(file: string, params: AudioParams, options: Load
  * than two frames less). Both are files cut off in a download or copy; ffmpeg decodes what is there
  * without a word.
  */
-async function shorterThanDeclared(file: string, seconds: number, maxSeconds: number): Promise<string | null> {
+async function shorterThanDeclared(file: string, size: number, seconds: number, maxSeconds: number): Promise<string | null> {
   let head: Uint8Array;
-  let size: number;
   try {
     const handle = await open(file, 'r');
     try {
-      size = (await handle.stat()).size;
       const buffer = new Uint8Array(64 * 1024);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
       head = buffer.subarray(0, bytesRead);

@@ -11,7 +11,7 @@ import type { ShortClipMode, VerificationStatus } from '@mule-ts/core';
 import type { AudioDecoder } from '../audio/index.js';
 import { MuleModel } from '../model/index.js';
 import { collectInputs } from './collect-inputs.js';
-import type { EmbeddingOutput } from './embedding-output.js';
+import type { CatalogueOutputKind, EmbeddingOutput } from './embedding-output.js';
 import { runEmbedPipeline } from './embed-pipeline.js';
 import { FrontEndPool } from './front-end-pool.js';
 import { JsonlOutput } from './jsonl-output.js';
@@ -22,7 +22,7 @@ import { ProgressJournal } from './progress-journal.js';
 import { inShard, type Shard } from './shard.js';
 import { TimelineDirOutput } from './timeline-dir-output.js';
 
-export type CatalogueOutputKind = 'npy' | 'jsonl' | 'dir';
+export type { CatalogueOutputKind } from './embedding-output.js';
 
 export interface CatalogueOptions {
   /** Audio files, and directories searched recursively for `extensions`. */
@@ -93,7 +93,9 @@ function makeOutput(options: CatalogueOptions, dim: number): EmbeddingOutput {
 
 export async function embedCatalogue(options: CatalogueOptions, progress: CatalogueProgress = SILENT): Promise<CatalogueSummary> {
   const started = Date.now();
-  // The lock comes first: nothing about the output is read or written by a run that does not hold it.
+  // A path that does not exist stops the run before anything about the output is created.
+  await checkInputsExist(options.inputs);
+  // Then the lock: nothing about the output is read or written by a run that does not hold it.
   const journalPath = journalPathFor(options.out, options.outKind);
   const lockPath = `${journalPath}.lock`;
   // The first directory this run creates (if any), removed again if the run leaves it empty.
@@ -105,7 +107,6 @@ export async function embedCatalogue(options: CatalogueOptions, progress: Catalo
       progress.warn(`took over the lock of ${options.out} from a run that is gone (pid ${pid} on ${host}, started ${startedAt}); resume continues from what it journaled`);
     }
     await checkOutputIsOurs(options.out, options.outKind, options, [basename(lockPath)]);
-    await checkInputsExist(options.inputs);
     return await embedLocked(options, journalPath, progress, started);
   } finally {
     await lock.release();

@@ -2,6 +2,9 @@
 import type { EmbedResult } from '../model/index.js';
 import type { JournalOk } from './progress-journal.js';
 
+/** The kinds of `--out`: rows of one .npy, lines of a .jsonl, or a directory of .npy files. */
+export type CatalogueOutputKind = 'npy' | 'jsonl' | 'dir';
+
 export interface FileEmbedding {
   file: string;
   result: EmbedResult;

@@ -15,8 +15,12 @@ export function indexPathFor(out: string): string {
   return out.replace(/\.npy$/i, '') + '.index.json';
 }
 
-/** How often the index is rewritten while rows are written (it is always rewritten at the end). */
+/**
+ * How often the index is rewritten while rows are written (it is always rewritten at the end): every
+ * 2 s, or less often once the index is large, so that rewriting it costs at most ~5% of the run.
+ */
 const INDEX_EVERY_MS = 2000;
+const INDEX_MAX_SHARE = 0.05;
 
 export class NpyRowsOutput implements EmbeddingOutput {
   readonly journalPath: string;
@@ -24,7 +28,7 @@ export class NpyRowsOutput implements EmbeddingOutput {
   private rows = 0;
   /** The index rows so far, in row order: what OUT.index.json says at every rewrite. */
   private indexRows: Array<{ row: number; file: string; slices: number; seconds: number; warnings?: string[] }> = [];
-  private indexWritten = 0;
+  private nextIndexWrite = 0;
 
   constructor(
     readonly path: string,
@@ -50,7 +54,7 @@ export class NpyRowsOutput implements EmbeddingOutput {
     this.rows++;
     await this.handle!.write(npyFloat32Header([this.rows, this.dim]), 0, NPY_HEADER_BYTES, 0);
     this.indexRows.push({ row: this.rows - 1, file: item.file, slices: item.result.sliceCount, seconds: item.seconds, ...(item.warnings.length ? { warnings: [...item.warnings] } : {}) });
-    if (Date.now() - this.indexWritten >= INDEX_EVERY_MS) await this.writeIndex([]);
+    if (Date.now() >= this.nextIndexWrite) await this.writeIndex([]);
     return this.rows;
   }
 
@@ -78,9 +82,11 @@ export class NpyRowsOutput implements EmbeddingOutput {
       rows: this.indexRows,
       failed,
     };
+    const started = Date.now();
     const target = indexPathFor(this.path);
     await writeFile(`${target}.partial`, JSON.stringify(index, null, 1) + '\n');
     await rename(`${target}.partial`, target);
-    this.indexWritten = Date.now();
+    const took = Date.now() - started;
+    this.nextIndexWrite = Date.now() + Math.max(INDEX_EVERY_MS, took / INDEX_MAX_SHARE);
   }
 }

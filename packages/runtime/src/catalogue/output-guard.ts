@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { MuleError } from '@mule-ts/core';
-import type { CatalogueOutputKind } from './embed-catalogue.js';
+import type { CatalogueOutputKind } from './embedding-output.js';
 
 /** The progress journal of an output (`resume` reads it). */
 export function journalPathFor(out: string, kind: CatalogueOutputKind): string {
@@ -27,7 +27,7 @@ export async function checkInputsExist(inputs: readonly string[]): Promise<void>
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file or directory' : code === 'ELOOP' ? 'a symbolic link loop' : code === 'EACCES' ? 'permission denied' : (cause as Error).message;
-      throw new MuleError('INVALID_INPUT', `${input}: ${why}`, { file: input, cause, hint: 'check the path: mule embed takes audio files and directories of them' });
+      throw new MuleError('INVALID_INPUT', `input ${input}: ${why}`, { file: input, cause, hint: 'check the path: mule embed takes audio files and directories of them' });
     }
   }
 }

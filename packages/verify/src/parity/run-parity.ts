@@ -288,7 +288,7 @@ async function runOnnxStages(
   if (!slices || !embeddings || !timeline || !clip || !centres) return notRun('the reference embed wrote no slices/embeddings/timeline/clip_embedding');
   let model: CandidateModel;
   try {
-    progress(`runtime: loading ${options.artifactsDir} (checksums, backbone.onnx)`);
+    progress(`runtime: loading ${options.artifactsDir} (backbone.onnx)`);
     model = await pipeline.loadModel(options.artifactsDir!);
   } catch (error) {
     return notRun(`cannot load the runtime model: ${(error as Error).message}`);

@@ -68,8 +68,7 @@ export interface VerifyOutcome {
 
 interface Plan {
   artifactsDir: string | null;
-  manifest: ArtifactManifest | null;
-  keras: { path: string; sha256: string | null; origin: 'argument' | 'manifest' | 'generate' } | null;
+  keras: { path: string; origin: 'argument' | 'manifest' | 'generate' } | null;
   convertInto: string | null;
   audio: string | null;
   reportDir: string;
@@ -105,9 +104,9 @@ export async function verifyArtifacts(request: VerifyRequest, hooks: VerifyHooks
     }
     const frontEnd: FrontEndParams = artifactsDir ? await readModelConfig(join(artifactsDir, MODEL_CONFIG_FILE_NAME)) : MULE_FRONT_END;
     progress(artifactsDir ? `front-end parameters: ${join(artifactsDir, MODEL_CONFIG_FILE_NAME)}` : "front-end parameters: upstream MULE's (no artifacts)");
-    // The bytes the record will bind: checked now and again after the run.
+    // The bytes the record will bind: checked against the manifest before the run (planVerification,
+    // or just written by the converter) and again after it, once, here.
     const covered = artifactsDir ? [MODEL_CONFIG_FILE_NAME, ...(request.onnx ? [BACKBONE_FILE_NAME] : [])] : [];
-    const before = artifactsDir ? await verifyManifest(artifactsDir, { files: covered }) : null;
 
     const audio: ParityAudio = plan.audio ? await readParityAudio(plan.audio, frontEnd) : testSignalAudio();
     progress(`audio: ${audio.description}`);
@@ -137,7 +136,7 @@ export async function verifyArtifacts(request: VerifyRequest, hooks: VerifyHooks
     let record: VerificationRecord | null = null;
     let manifestFile: string | null = null;
     let notRecorded: string | null = null;
-    if (artifactsDir && before) {
+    if (artifactsDir) {
       const after = await verifyManifest(artifactsDir, { files: covered }).catch((e: unknown) => {
         throw new Error(`the artifacts changed while they were verified, nothing recorded: ${(e as Error).message}`);
       });
@@ -164,21 +163,20 @@ async function planVerification(request: VerifyRequest, hooks: VerifyHooks, prog
   const audio = request.audio ? resolve(cwd, request.audio) : null;
   if (audio) await mustBeFile(audio, '--audio', 'give an audio file ffmpeg can decode, a WAV, or a 1-D .npy waveform');
 
-  let artifactsDir = request.artifacts ? resolve(cwd, request.artifacts) : null;
-  let manifest: ArtifactManifest | null = null;
-  if (artifactsDir) manifest = await checkArtifacts(artifactsDir, request.onnx);
+  const artifactsDir = request.artifacts ? resolve(cwd, request.artifacts) : null;
+  const manifest = artifactsDir ? await checkArtifacts(artifactsDir, request.onnx) : null;
 
   let keras: Plan['keras'] = null;
   if (request.keras) {
     const path = resolve(cwd, request.keras);
     await mustBeFile(path, '--keras', 'give the Keras file the artifacts were converted from');
-    keras = { path, sha256: null, origin: 'argument' };
+    keras = { path, origin: 'argument' };
     if (manifest) {
       progress(`checking that ${path} is the source of ${artifactsDir}`);
-      keras.sha256 = await sha256File(path);
-      if (keras.sha256 !== manifest.source.sha256) {
+      const sha256 = await sha256File(path);
+      if (sha256 !== manifest.source.sha256) {
         throw new VerifyInputError(
-          `--keras ${path} (sha256 ${keras.sha256}) is not the file ${artifactsDir} was converted from (${manifest.source.file}, sha256 ${manifest.source.sha256})`,
+          `--keras ${path} (sha256 ${sha256}) is not the file ${artifactsDir} was converted from (${manifest.source.file}, sha256 ${manifest.source.sha256})`,
           'give the Keras file these artifacts were converted from, or convert this one: mule convert --keras FILE --out DIR',
         );
       }
@@ -187,15 +185,11 @@ async function planVerification(request: VerifyRequest, hooks: VerifyHooks, prog
     keras = await recordedSource(artifactsDir, manifest, progress);
   } else if (request.onnx) {
     if (!hooks.writeDefaultKeras) throw new VerifyInputError('--onnx needs a Keras file for the reference', 'give --keras FILE (and --artifacts DIR converted from it)');
-    keras = { path: '', sha256: null, origin: 'generate' };
+    keras = { path: '', origin: 'generate' };
   }
-  let convertInto: string | null = null;
-  if (keras && !artifactsDir) {
-    convertInto = resolve(cwd, 'artifacts', 'verify');
-    artifactsDir = null;
-  }
+  const convertInto = keras && !artifactsDir ? resolve(cwd, 'artifacts', 'verify') : null;
   const reportDir = request.out ? resolve(cwd, request.out) : (artifactsDir ?? convertInto ?? resolve(cwd, 'artifacts', 'verify'));
-  return { artifactsDir, manifest, keras, convertInto, audio, reportDir };
+  return { artifactsDir, keras, convertInto, audio, reportDir };
 }
 
 async function openRunner(request: VerifyRequest, hooks: VerifyHooks): Promise<ReferenceRunner> {
@@ -258,5 +252,5 @@ async function recordedSource(dir: string, manifest: ArtifactManifest, progress:
   if (sha256 !== manifest.source.sha256) {
     throw new VerifyInputError(`the recorded source of ${dir}, ${path}, changed since conversion (sha256 ${sha256}, recorded ${manifest.source.sha256})`, hint);
   }
-  return { path, sha256, origin: 'manifest' };
+  return { path, origin: 'manifest' };
 }
