@@ -29,7 +29,7 @@ export {
   type BackboneIo,
   type ModelConfig,
 } from './artifacts/model-config.js';
-export type { StageRecord, StageStatusRecord, VerificationRecord } from './artifacts/verification-record.js';
+export type { StageRecord, StageStatusRecord, UpstreamDumpRecord, VerificationRecord } from './artifacts/verification-record.js';
 export { verificationStatus, type VerificationState, type VerificationStatus } from './artifacts/verification-status.js';
 
 // safetensors: the header format (shared by the writer and every reader) and a reader over bytes

@@ -16,6 +16,9 @@ export { RUNTIME_PIPELINE, type CandidateEmbedding, type CandidateModel, type Ca
 export { readParityAudio, testSignalAudio, type ParityAudio } from './parity/read-audio.js';
 export { generateTestSignal, upstreamMono, TEST_SIGNAL_DEFAULTS, type PcmAudio, type TestSignalOptions } from './parity/test-signal.js';
 
+// The genuine upstream pipeline's outputs (upstream_dump.py, the upstream goldens)
+export { DUMP_ARRAY_NAMES, DUMP_STAGE_ORDER, readUpstreamDump, runDumpParity, UpstreamDumpError, type DumpArrayName, type DumpParityOptions, type FloatArray, type UpstreamDump } from './upstream-dump/index.js';
+
 // Reports
 export { renderParityTable, type TableOptions } from './report/render-table.js';
 export { renderParityMarkdown } from './report/render-markdown.js';

@@ -13,6 +13,7 @@ import { UsageError } from '../usage-error.js';
 
 export const VERIFY_USAGE = `Usage: mule verify [--onnx] [--artifacts DIR] [--keras FILE] [--audio FILE]
                    [--runner python|uv|pyodide] [--thresholds FILE.json] [--out DIR]
+       mule verify --reference DUMP [--onnx --artifacts DIR] [--audio FILE] [--out DIR]
 
 Compares the mule-ts runtime, run with the artifacts' config.json, with the independent float64
 reference, stage by stage: waveform (the decoded audio resampled to 16 kHz), mel and slices always;
@@ -21,6 +22,13 @@ with --onnx also backbone (backbone.onnx fed the reference's slices), timeline a
 artifacts' manifest.json, bound to the sha256 of every file it checked and of the Keras file;
 mule embed runs only artifacts whose config.json and backbone.onnx have a passing record.
 Every input is checked first: a problem stops verify before anything is computed or written.
+
+With --reference DUMP it compares with the genuine upstream pipeline instead: a directory written by
+upstream_dump.py (or laid out like the upstream goldens, info.json + .npy). Decoding (exactly),
+waveform, mel and slices, each fed upstream's output of the stage before; with --onnx also backbone
+(backbone.onnx on upstream's slices) and timeline and clip embedding (the runtime end to end from
+the audio file). Stages the dump holds no array for are not compared. The record names the dump
+(sha256 of its manifest.json or info.json, the upstream versions it lists).
 
   --onnx              also verify the stages that run backbone.onnx
   --artifacts DIR     converted artifacts to verify (their manifest.json gets the record)
@@ -35,6 +43,8 @@ Every input is checked first: a problem stops verify before anything is computed
   --thresholds FILE   JSON {"stage": {"minCosine": x, "maxAbs": y}} overriding the defaults
   --out DIR           where parity.json and parity.md go (default: the artifacts directory,
                       else ./artifacts/verify)
+  --reference DUMP    compare with a dump of the genuine upstream pipeline; --audio defaults
+                      to the dump's copy of its audio (its sha256 must match the dump's)
 
 Exit 0: every requested stage passed (and was recorded); 1: a stage failed (recorded), or did not
 run (nothing recorded); 2: a usage or input problem (nothing computed or written).
@@ -48,6 +58,7 @@ const FLAGS = {
   runner: { type: 'string' },
   thresholds: { type: 'string' },
   out: { type: 'string' },
+  reference: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -74,6 +85,7 @@ export async function runVerifyCommand(args: readonly string[], io: CliIo, cwd: 
     return EXIT_OK;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'verify');
+  if (values.reference !== undefined && values.runner !== undefined) throw new UsageError('--runner is not used with --reference: the dump is the reference', 'verify');
   const runner = choiceFlag(values.runner ?? 'python', '--runner', RUNNER_NAMES, 'verify');
   const thresholds = await loadThresholds(values.thresholds, cwd);
   const started = performance.now();
@@ -90,6 +102,7 @@ export async function runVerifyCommand(args: readonly string[], io: CliIo, cwd: 
       ...(values.artifacts !== undefined ? { artifacts: values.artifacts } : {}),
       ...(values.audio !== undefined ? { audio: values.audio } : {}),
       ...(values.out !== undefined ? { out: values.out } : {}),
+      ...(values.reference !== undefined ? { reference: values.reference } : {}),
     },
     { ...hooks, onProgress: say },
   );

@@ -1,5 +1,5 @@
 export * from './file-names.js';
 export * from './manifest.js';
 export * from './model-config.js';
-export type { StageRecord, StageStatusRecord, VerificationRecord } from './verification-record.js';
+export type { StageRecord, StageStatusRecord, UpstreamDumpRecord, VerificationRecord } from './verification-record.js';
 export { verificationStatus, type VerificationState, type VerificationStatus } from './verification-status.js';

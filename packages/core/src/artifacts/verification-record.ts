@@ -36,6 +36,22 @@ export interface VerificationRecord {
   /** The audio the run used, described. */
   audio: string;
   stages: Record<string, StageRecord>;
+  /** When the reference was a dump of the genuine upstream pipeline (`mule verify --reference DIR`). */
+  upstreamDump?: UpstreamDumpRecord;
+}
+
+/** The upstream dump a record was made against, bound by the sha256 of its descriptor. */
+export interface UpstreamDumpRecord {
+  /** The file that describes the dump: manifest.json (upstream_dump.py) or info.json (the goldens' layout). */
+  descriptor: string;
+  /** sha256 of that file (it lists the arrays; the arrays themselves are checked against it). */
+  sha256: string;
+  /** Upstream libraries and their versions as the dump names them (empty when it names none). */
+  versions: Record<string, string | null>;
+  /** sha256 of the model file upstream ran, when the dump records it. */
+  modelSha256: string | null;
+  /** sha256 of the audio the dump was made from, when it records it. */
+  audioSha256: string | null;
 }
 
 /** Reads one record of manifest.json's `verification`; errors name the field. */
@@ -70,5 +86,20 @@ export function readVerificationRecord(f: JsonFields, value: unknown, field: str
     },
     audio: f.string(o.audio, `${field}.audio`),
     stages,
+    ...(o.upstreamDump === undefined ? {} : { upstreamDump: readUpstreamDumpRecord(f, o.upstreamDump, `${field}.upstreamDump`) }),
+  };
+}
+
+function readUpstreamDumpRecord(f: JsonFields, value: unknown, field: string): UpstreamDumpRecord {
+  const o = f.object(value, field);
+  const nullableSha = (v: unknown, name: string): string | null => (v === null ? null : f.sha256(v, name));
+  const versions: Record<string, string | null> = {};
+  for (const [name, v] of Object.entries(f.object(o.versions, `${field}.versions`))) versions[name] = v === null ? null : f.string(v, `${field}.versions.${name}`);
+  return {
+    descriptor: f.string(o.descriptor, `${field}.descriptor`),
+    sha256: f.sha256(o.sha256, `${field}.sha256`),
+    versions,
+    modelSha256: nullableSha(o.modelSha256, `${field}.modelSha256`),
+    audioSha256: nullableSha(o.audioSha256, `${field}.audioSha256`),
   };
 }

@@ -10,7 +10,7 @@
  *   reference model on the same slices: per-slice cosine and max-abs.
  * - timeline, embedding (--onnx): runtime embed() end to end vs the reference's embed.
  */
-import type { FrontEndParams, LogMelSpectrogram } from '@mule-ts/core';
+import type { FrontEndParams, LogMelSpectrogram, UpstreamDumpRecord } from '@mule-ts/core';
 import type { ParityStage, StageThreshold } from '../compare/index.js';
 import { toNumbers, type NDArray } from '../npy/index.js';
 import type { ReferenceManifest, ReferenceRunner } from '../runners/index.js';
@@ -50,6 +50,8 @@ export interface ParityResult {
   stages: StageResult[];
   notes: string[];
   seconds: number;
+  /** Set when the reference was a dump of the genuine upstream pipeline (verify --reference). */
+  upstreamDump?: UpstreamDumpRecord;
 }
 
 interface ReferenceArrays {
@@ -62,6 +64,7 @@ interface ReferenceArrays {
 }
 
 const DESCRIPTIONS: Record<ParityStage, string> = {
+  decoding: 'not compared against the python reference (see the notes)',
   waveform: 'runtime resampleForModel (float32, as the runtime runs) vs reference resample (float64) of the same decoded mono signal',
   mel: "runtime logMelSpectrogram vs reference log-mel (96 x frames), both of the reference's 16 kHz waveform",
   slices: "runtime extractSlices on the runtime's mel vs reference slices (K x 96 x 300); centres exact",

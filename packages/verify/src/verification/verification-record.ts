@@ -11,6 +11,12 @@ import { VERIFY_TOOL } from '../version.js';
 
 const finite = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
 
+/** The upstream code a dump names (e.g. "mule 1.1.2, librosa 0.9.2"), or null when it names none. */
+function dumpTool(result: ParityResult): string | null {
+  const versions = Object.entries(result.upstreamDump?.versions ?? {});
+  return versions.length > 0 ? versions.map(([name, v]) => `${name} ${v}`).join(', ') : null;
+}
+
 /** What a complete run proved, bound to the bytes it checked. */
 export function makeVerificationRecord(result: ParityResult, bound: { files: Record<string, string>; source: VerificationRecord['source'] }): VerificationRecord {
   const referenceTool = result.reference.manifests[0];
@@ -34,11 +40,12 @@ export function makeVerificationRecord(result: ParityResult, bound: { files: Rec
     files: { ...bound.files },
     reference: {
       runner: result.reference.runner,
-      tool: referenceTool ? `${referenceTool.tool}@${referenceTool.version}` : null,
+      tool: referenceTool ? `${referenceTool.tool}@${referenceTool.version}` : dumpTool(result),
       python: referenceTool?.python ? `${referenceTool.python.implementation} ${referenceTool.python.version}` : null,
     },
     audio: result.audio.description,
     stages,
+    ...(result.upstreamDump ? { upstreamDump: structuredClone(result.upstreamDump) } : {}),
   };
 }
 

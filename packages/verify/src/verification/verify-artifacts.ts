@@ -24,6 +24,7 @@ import type { ParityStage, StageThreshold } from '../compare/index.js';
 import { readParityAudio, runParity, testSignalAudio, type CandidatePipeline, type ParityAudio, type ParityResult } from '../parity/index.js';
 import { writeParityReport } from '../report/index.js';
 import { createReferenceRunner, ReferencePythonNotFoundError, type ReferenceRunner, type RunnerName } from '../runners/index.js';
+import { readUpstreamDump, runDumpParity, UpstreamDumpError, type UpstreamDump } from '../upstream-dump/index.js';
 import { appendVerificationRecord, makeVerificationRecord } from './verification-record.js';
 import { VerifyInputError } from './verify-input-error.js';
 
@@ -40,6 +41,12 @@ export interface VerifyRequest {
   thresholds: Record<ParityStage, StageThreshold>;
   /** Where parity.json and parity.md go (default: the artifacts directory, else `<cwd>/artifacts/verify`). */
   out?: string;
+  /**
+   * A dump of the genuine upstream pipeline (upstream_dump.py's manifest.json, or the goldens'
+   * info.json) to compare with instead of the python reference; `audio` then defaults to the dump's
+   * own copy of its audio, and no Keras file or runner is needed.
+   */
+  reference?: string;
   cwd?: string;
 }
 
@@ -76,6 +83,7 @@ interface Plan {
 
 export async function verifyArtifacts(request: VerifyRequest, hooks: VerifyHooks = {}): Promise<VerifyOutcome> {
   const progress = hooks.onProgress ?? (() => undefined);
+  if (request.reference !== undefined) return verifyAgainstDump(request, hooks, progress);
   const plan = await planVerification(request, hooks, progress);
   const runner = await openRunner(request, hooks);
   const cleanups: Array<() => Promise<void>> = [];
@@ -123,38 +131,129 @@ export async function verifyArtifacts(request: VerifyRequest, hooks: VerifyHooks
       onProgress: progress,
     });
 
-    const notRun = result.stages.filter((s) => s.status === 'not-run');
-    if (notRun.length > 0) {
-      return {
-        result,
-        record: null,
-        manifestFile: null,
-        reports: null,
-        notRecorded: `${notRun.map((s) => s.stage).join(', ')} did not run; an incomplete run records nothing (manifest.json, parity.json and parity.md are as they were)`,
-      };
-    }
-    let record: VerificationRecord | null = null;
-    let manifestFile: string | null = null;
-    let notRecorded: string | null = null;
-    if (artifactsDir) {
-      const after = await verifyManifest(artifactsDir, { files: covered }).catch((e: unknown) => {
-        throw new Error(`the artifacts changed while they were verified, nothing recorded: ${(e as Error).message}`);
-      });
-      const files = Object.fromEntries(after.verified.map((v) => [v.name, v.sha256]));
-      const source = request.onnx && keras ? { file: after.manifest.source.file, sha256: after.manifest.source.sha256 } : null;
-      record = makeVerificationRecord(result, { files, source });
-      manifestFile = await appendVerificationRecord(artifactsDir, record);
-      progress(`recorded verification ${record.id} (${record.verdict}) in ${manifestFile}`);
-    } else {
-      notRecorded = 'no artifacts directory: the report is written, no verification record';
-    }
-    const reports = await writeParityReport(result, plan.reportDir);
-    progress(`wrote ${reports.json} and ${reports.markdown}`);
-    return { result, record, manifestFile, reports, notRecorded };
+    const source = request.onnx && keras && artifactsDir ? 'manifest' : null;
+    return await recordOutcome(result, { artifactsDir, covered, source, reportDir: plan.reportDir }, progress);
   } finally {
     await runner.close();
     for (const cleanup of cleanups) await cleanup();
   }
+}
+
+interface RecordTarget {
+  artifactsDir: string | null;
+  /** The artifact files the record binds. */
+  covered: string[];
+  /** 'manifest': the record names the artifacts' source Keras file (the reference evaluated it, or upstream ran it). */
+  source: 'manifest' | null;
+  reportDir: string;
+}
+
+/**
+ * After a run: nothing when a stage did not run; else the record (bound to the covered files'
+ * bytes, re-checked now) and the reports.
+ */
+async function recordOutcome(result: ParityResult, target: RecordTarget, progress: (message: string) => void): Promise<VerifyOutcome> {
+  const notRun = result.stages.filter((s) => s.status === 'not-run');
+  if (notRun.length > 0) {
+    return {
+      result,
+      record: null,
+      manifestFile: null,
+      reports: null,
+      notRecorded: `${notRun.map((s) => s.stage).join(', ')} did not run; an incomplete run records nothing (manifest.json, parity.json and parity.md are as they were)`,
+    };
+  }
+  let record: VerificationRecord | null = null;
+  let manifestFile: string | null = null;
+  let notRecorded: string | null = null;
+  const { artifactsDir } = target;
+  if (artifactsDir) {
+    const after = await verifyManifest(artifactsDir, { files: target.covered }).catch((e: unknown) => {
+      throw new Error(`the artifacts changed while they were verified, nothing recorded: ${(e as Error).message}`);
+    });
+    const files = Object.fromEntries(after.verified.map((v) => [v.name, v.sha256]));
+    const source = target.source === 'manifest' ? { file: after.manifest.source.file, sha256: after.manifest.source.sha256 } : null;
+    record = makeVerificationRecord(result, { files, source });
+    manifestFile = await appendVerificationRecord(artifactsDir, record);
+    progress(`recorded verification ${record.id} (${record.verdict}) in ${manifestFile}`);
+  } else {
+    notRecorded = 'no artifacts directory: the report is written, no verification record';
+  }
+  const reports = await writeParityReport(result, target.reportDir);
+  progress(`wrote ${reports.json} and ${reports.markdown}`);
+  return { result, record, manifestFile, reports, notRecorded };
+}
+
+/** verify --reference DIR: the runtime against a dump of the genuine upstream pipeline. */
+async function verifyAgainstDump(request: VerifyRequest, hooks: VerifyHooks, progress: (message: string) => void): Promise<VerifyOutcome> {
+  const cwd = request.cwd ?? process.cwd();
+  if (request.keras !== undefined) {
+    throw new VerifyInputError('--keras is not used with --reference: the dump holds the outputs of the model upstream ran', 'leave out --keras (the artifacts are checked against the dump), or drop --reference to verify against the python reference');
+  }
+  let dump: UpstreamDump;
+  try {
+    dump = await readUpstreamDump(resolve(cwd, request.reference!));
+  } catch (e) {
+    if (e instanceof UpstreamDumpError) throw new VerifyInputError(e.message, e.hint);
+    throw e;
+  }
+  progress(`reference: ${dump.description}`);
+  const audio = await dumpAudio(dump, request.audio === undefined ? null : resolve(cwd, request.audio), progress);
+  const artifactsDir = request.artifacts ? resolve(cwd, request.artifacts) : null;
+  const manifest = artifactsDir ? await checkArtifacts(artifactsDir, request.onnx) : null;
+  if (request.onnx) {
+    if (!artifactsDir || !manifest) throw new VerifyInputError('--onnx with --reference needs the artifacts whose backbone.onnx to compare', 'give --artifacts DIR (written by mule convert)');
+    const { slices, embeddings, timeline, clip_embedding: clip } = dump.arrays;
+    if ((slices?.shape[0] ?? 1) > 0 && !embeddings && !timeline && !clip) {
+      throw new VerifyInputError(`${dump.dir} holds no model outputs (embeddings.npy, timeline.npy, clip_embedding.npy): a --no-model dump`, 'run verify without --onnx to compare the front-end, or dump again with the model');
+    }
+    if (dump.model?.sha256 && dump.model.sha256 !== manifest.source.sha256) {
+      throw new VerifyInputError(
+        `${dump.descriptor}: upstream ran the model file with sha256 ${dump.model.sha256}, and ${artifactsDir} was converted from ${manifest.source.file} (sha256 ${manifest.source.sha256})`,
+        'convert the model file the dump was made with (mule convert --keras FILE --out DIR), or dump with the model these artifacts come from',
+      );
+    }
+  }
+  const frontEnd: FrontEndParams = artifactsDir ? await readModelConfig(join(artifactsDir, MODEL_CONFIG_FILE_NAME)) : MULE_FRONT_END;
+  progress(artifactsDir ? `front-end parameters: ${join(artifactsDir, MODEL_CONFIG_FILE_NAME)}` : "front-end parameters: upstream MULE's (no artifacts)");
+  const result = await runDumpParity({
+    dump,
+    audio,
+    thresholds: request.thresholds,
+    frontEnd,
+    onnx: request.onnx,
+    ...(artifactsDir ? { artifactsDir } : {}),
+    ...(hooks.pipeline ? { pipeline: hooks.pipeline } : {}),
+    onProgress: progress,
+  });
+  if (request.onnx && !dump.model?.sha256) {
+    result.notes.push('The dump records no sha256 of the model upstream ran: the artifacts are bound to it only through the numbers compared.');
+  }
+  const covered = artifactsDir ? [MODEL_CONFIG_FILE_NAME, ...(request.onnx ? [BACKBONE_FILE_NAME] : [])] : [];
+  const reportDir = request.out ? resolve(cwd, request.out) : (artifactsDir ?? resolve(cwd, 'artifacts', 'verify'));
+  return recordOutcome(result, { artifactsDir, covered, source: request.onnx && dump.model?.sha256 ? 'manifest' : null, reportDir }, progress);
+}
+
+/** The audio a dump was made from: --audio, else the dump's own copy; its sha256 must be the dump's. */
+async function dumpAudio(dump: UpstreamDump, given: string | null, progress: (message: string) => void): Promise<string> {
+  const audio = given ?? dump.audio.path;
+  if (!audio) {
+    throw new VerifyInputError(
+      `${dump.dir} does not hold the audio it was made from${dump.audio.name ? ` (${dump.audio.name})` : ''}`,
+      'give it with --audio FILE (the same file upstream_dump.py was run on)',
+    );
+  }
+  if (given) await mustBeFile(given, '--audio', 'give the audio file the dump was made from');
+  if (dump.audio.sha256) {
+    const sha256 = await sha256File(audio);
+    if (sha256 !== dump.audio.sha256) {
+      throw new VerifyInputError(`${audio} (sha256 ${sha256}) is not the audio ${dump.descriptor} was made from (sha256 ${dump.audio.sha256})`, 'give the audio file the dump was made from with --audio FILE');
+    }
+    progress(`audio: ${audio} (sha256 matches the dump's)`);
+  } else {
+    progress(`audio: ${audio} (the dump records no sha256 of its audio: not checked)`);
+  }
+  return audio;
 }
 
 /** Every input checked before anything runs; throws VerifyInputError naming what is wrong. */
