@@ -3,13 +3,15 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeNpy, ndarray } from '@mule-ts/core';
-import { describePythonLookup, findPython, makeTempDir } from '@mule-ts/test-utils';
+import { describePythonLookup, findPython, makeTempDir, upstreamGoldensDir } from '@mule-ts/test-utils';
 import { RUNTIME_PIPELINE, generateTestSignal, upstreamMono, type CandidatePipeline } from '@mule-ts/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../__fixtures__/capture-io.js';
 import { runMule } from '../run-mule.js';
 
 const lookup = findPython(['numpy', 'h5py']);
+const goldens = upstreamGoldensDir();
+if (!goldens) console.warn('skipping mule verify --reference on an upstream golden: ../shared/reference/upstream-goldens is absent');
 if (!lookup.python) console.warn(`skipping the mule verify runs: no python3 with numpy and h5py (${describePythonLookup(lookup)})`);
 
 /** The runtime with the mel's log multiplier off by 10x: the mel and slices must fail. */
@@ -35,6 +37,10 @@ describe('mule verify', () => {
       [['verify', '--audio', 'missing.wav', '--out', 'never'], /^error \[INPUT\]: --audio .*missing\.wav: no such file\n {2}give an audio file/],
       [['verify', '--onnx', '--artifacts', 'no-such-dir', '--out', 'never'], /^error \[INPUT\]: --artifacts .*no-such-dir: no such directory\n {2}point --artifacts at a directory written by mule convert/],
       [['verify', '--onnx', '--keras', 'no.keras'], /^error \[INPUT\]: --keras .*no\.keras: no such file/],
+      [['verify', '--reference', 'no-dump'], /^error \[INPUT\]: --reference .*no-dump: no such directory\n {2}point --reference at a directory written by upstream_dump\.py/],
+      [['verify', '--reference', '.', '--runner', 'python'], /^error \[USAGE\]: --runner is not used with --reference: the dump is the reference\n/],
+      [['verify', '--reference', '.', '--keras', 'm.keras'], /^error \[INPUT\]: --keras is not used with --reference/],
+      [['verify', '--reference', '.'], /^error \[INPUT\]: .* holds neither manifest\.json nor info\.json: not an upstream dump/],
     ];
     for (const [args, message] of cases) {
       const io = captureIo();
@@ -67,6 +73,19 @@ describe('mule verify', () => {
     const io = captureIo();
     expect(await runMule(['verify', '--audio', 'clip.npy', '--out', join(dir, 'with-audio')], { io, cwd: dir })).toBe(0);
     expect(await readFile(join(dir, 'with-audio', 'parity.md'), 'utf8')).toMatch(/\| waveform \| ✅ PASS \|.*\| \(64000\) \|/);
+  });
+
+  it.skipIf(!goldens)('--reference DUMP: the front-end against genuine upstream outputs, decoding exactly; no python needed', async () => {
+    const io = captureIo();
+    expect(await runMule(['verify', '--reference', join(goldens!, 'u7'), '--out', join(dir, 'upstream')], { io, cwd: dir })).toBe(0);
+    const stdout = io.stdoutText();
+    expect(stdout).toMatch(/^decoding\s+PASS\s.*\s0\s+0\s+\(308700\)\s.*exact$/m);
+    expect(stdout).toMatch(/PASS: 4 stage\(s\) within thresholds \(decoding, waveform, mel, slices\)/);
+    expect(stdout).toMatch(/not verified: backbone, timeline, embedding \(needs backbone\.onnx: run with --onnx\)/);
+    expect(io.stderrText()).toMatch(/reference: genuine upstream outputs from .*u7 \(info\.json/);
+    expect(io.stderrText()).toMatch(/audio: .*u7\.wav \(sha256 matches the dump's\)/);
+    const report = JSON.parse(await readFile(join(dir, 'upstream', 'parity.json'), 'utf8')) as { reference: { runner: string } };
+    expect(report.reference.runner).toBe('upstream-dump');
   });
 
   it.skipIf(!lookup.python)('a failing stage exits 1 and says which', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ArtifactManifest } from './manifest.js';
+import { validateManifest, type ArtifactManifest } from './manifest.js';
 import type { VerificationRecord } from './verification-record.js';
 import { verificationStatus } from './verification-status.js';
 
@@ -70,5 +70,26 @@ describe('verificationStatus', () => {
     expect(both.state).toBe('unverified');
     expect(both.reason).toMatch(/^backbone\.onnx has no passing/);
     expect(verificationStatus(manifest([record('r1', 'pass', { 'backbone.onnx': sha('b') }), frontEnd]), FILES)).toMatchObject({ state: 'verified' });
+  });
+});
+
+describe('a record made against an upstream dump', () => {
+  const dumpRecord = (upstreamDump: unknown): unknown => ({ ...record('r1', 'pass', BOTH, null), reference: { runner: 'upstream-dump', tool: 'mule 1.1.2', python: null }, upstreamDump });
+  const withRecords = (records: unknown[]): unknown => ({ ...manifest([]), verification: records });
+
+  it('is read back with the dump it names, and verifies the files it covers', () => {
+    const dump = { descriptor: '/dumps/u7/manifest.json', sha256: sha('e'), versions: { mule: '1.1.2', tensorflow: null }, modelSha256: sha('a'), audioSha256: null };
+    const parsed = validateManifest(withRecords([dumpRecord(dump)]), 'manifest.json');
+    expect(parsed.verification[0]!.upstreamDump).toEqual(dump);
+    expect(verificationStatus(parsed, FILES)).toMatchObject({ state: 'verified', reason: expect.stringMatching(/against the upstream-dump reference/) });
+  });
+
+  it('a malformed dump entry is refused, naming the field', () => {
+    expect(() => validateManifest(withRecords([dumpRecord({ descriptor: 'm.json', sha256: 'not-a-hash', versions: {}, modelSha256: null, audioSha256: null })]), 'manifest.json')).toThrow(
+      /verification\[0\]\.upstreamDump\.sha256/,
+    );
+    expect(() => validateManifest(withRecords([dumpRecord({ descriptor: 'm.json', sha256: sha('e'), versions: { mule: 1 }, modelSha256: null, audioSha256: null })]), 'manifest.json')).toThrow(
+      /verification\[0\]\.upstreamDump\.versions\.mule/,
+    );
   });
 });

@@ -14,6 +14,11 @@ export function renderParityMarkdown(result: ParityResult): string {
   lines.push('');
   lines.push(`- audio: ${cell(result.audio.description)} (${result.audio.samples} samples at ${result.audio.sampleRate} Hz)`);
   lines.push(`- reference: \`${result.reference.runner}\` (${cell(result.reference.description)})`);
+  if (result.upstreamDump) {
+    const d = result.upstreamDump;
+    const versions = Object.entries(d.versions).map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push(`- upstream dump: \`${d.descriptor}\` (sha256 ${d.sha256}${versions ? `; ${cell(versions)}` : ''}${d.modelSha256 ? `; model sha256 ${d.modelSha256}` : ''})`);
+  }
   lines.push(`- runtime: ${cell(result.candidate)}`);
   if (result.artifactsDir) lines.push(`- artifacts: \`${result.artifactsDir}\``);
   if (result.keras) lines.push(`- Keras file: \`${result.keras}\``);

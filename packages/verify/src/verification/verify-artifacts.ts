@@ -199,14 +199,16 @@ async function verifyAgainstDump(request: VerifyRequest, hooks: VerifyHooks, pro
   }
   progress(`reference: ${dump.description}`);
   const audio = await dumpAudio(dump, request.audio === undefined ? null : resolve(cwd, request.audio), progress);
-  const artifactsDir = request.artifacts ? resolve(cwd, request.artifacts) : null;
-  const manifest = artifactsDir ? await checkArtifacts(artifactsDir, request.onnx) : null;
   if (request.onnx) {
-    if (!artifactsDir || !manifest) throw new VerifyInputError('--onnx with --reference needs the artifacts whose backbone.onnx to compare', 'give --artifacts DIR (written by mule convert)');
     const { slices, embeddings, timeline, clip_embedding: clip } = dump.arrays;
     if ((slices?.shape[0] ?? 1) > 0 && !embeddings && !timeline && !clip) {
       throw new VerifyInputError(`${dump.dir} holds no model outputs (embeddings.npy, timeline.npy, clip_embedding.npy): a --no-model dump`, 'run verify without --onnx to compare the front-end, or dump again with the model');
     }
+    if (request.artifacts === undefined) throw new VerifyInputError('--onnx with --reference needs the artifacts whose backbone.onnx to compare', 'give --artifacts DIR (written by mule convert)');
+  }
+  const artifactsDir = request.artifacts ? resolve(cwd, request.artifacts) : null;
+  const manifest = artifactsDir ? await checkArtifacts(artifactsDir, request.onnx) : null;
+  if (request.onnx && manifest) {
     if (dump.model?.sha256 && dump.model.sha256 !== manifest.source.sha256) {
       throw new VerifyInputError(
         `${dump.descriptor}: upstream ran the model file with sha256 ${dump.model.sha256}, and ${artifactsDir} was converted from ${manifest.source.file} (sha256 ${manifest.source.sha256})`,
