@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { convertKerasFile } from '@mule-ts/convert';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
 
-/** The artifacts a benchmark runs: the given directory, else a full-size fixture (random weights) converted into `work`. */
+/** The artifacts a benchmark runs: the given directory, else a full-size fixture (random weights) converted into `work` (with the fp16 variant). */
 export async function benchArtifacts(given: string | undefined, work: string, log: (line: string) => void): Promise<string> {
   if (given) return given;
   const keras = join(work, 'fixture-full-seed1.keras');
   log('generating a full-size fixture (random weights) and converting it ...');
   await writeKerasFixture({ size: 'full', seed: 1, out: keras });
   const dir = join(work, 'artifacts');
-  await convertKerasFile({ keras, outDir: dir });
+  await convertKerasFile({ keras, outDir: dir, variants: ['fp16'] });
   await rm(keras);
   return dir;
 }

@@ -52,6 +52,10 @@ describe('runMule', () => {
       [['convert', '--kears', 'x'], 'error [USAGE]: unknown option --kears (did you mean --keras?)\n  mule convert --help lists the options\n'],
       [['convert', '--keras'], 'error [USAGE]: --keras needs a value (use --keras=VALUE for a value starting with -)\n  mule convert --help lists the options\n'],
       [['convert', '--no-onnx=yes', '--keras', 'x'], 'error [USAGE]: --no-onnx takes no value\n  mule convert --help lists the options\n'],
+      [['convert', '--keras', 'x', '--variants', 'fp61'], 'error [USAGE]: --variants takes fp16, got "fp61" (did you mean fp16?)\n  mule convert --help lists the options\n'],
+      [['convert', '--keras', 'x', '--variants', 'fp16', '--no-onnx'], 'error [USAGE]: --variants are ONNX files: not with --no-onnx\n  mule convert --help lists the options\n'],
+      [['verify', '--precision', 'int4'], 'error [USAGE]: --precision takes fp32, fp16, got "int4"\n  mule verify --help lists the options\n'],
+      [['embed', 'x.wav', '--model', 'm', '--out', 'o.npy', '--precision', 'fp61'], 'error [USAGE]: --precision takes fp32, fp16, got "fp61" (did you mean fp16?)\n  mule embed --help lists the options\n'],
       [['inspect', 'a.keras', 'b.keras'], 'error [USAGE]: inspect takes exactly one Keras file (got 2)\n  mule inspect --help lists the options\n'],
       [['embed', 'x.wav', '--model', 'm', '--out', 'o.csv'], 'error [USAGE]: --out o.csv: use a .npy file, a .jsonl file or a directory (ending in / or without extension)\n  mule embed --help lists the options\n'],
     ];

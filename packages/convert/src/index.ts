@@ -2,7 +2,7 @@
  * @mule-ts/convert: the MULE Keras model to safetensors and ONNX, without TensorFlow; inspect any Keras file.
  * @packageDocumentation
  */
-export { convertKerasFile, type ConvertOptions, type ConvertPhase, type ConvertProgress, type ConvertSummary } from './convert/convert-keras.js';
+export { CONVERT_VARIANTS, convertKerasFile, type ConvertOptions, type ConvertVariant, type ConvertPhase, type ConvertProgress, type ConvertSummary } from './convert/convert-keras.js';
 export { inspectKerasFile, type InspectedDataset, type InspectedLayer, type KerasInspectReport } from './inspect/inspect-keras-file.js';
 export { formatInspectJson, formatInspectTable } from './inspect/format-inspect.js';
 export { openSafetensors, type SafetensorsFile } from './safetensors/safetensors-file.js';

@@ -7,7 +7,7 @@
 export { MuleError, isMuleError, type MuleErrorCode, type MuleErrorDetails } from './errors/index.js';
 
 // The artifact contract: file names, manifest.json, config.json, verification records
-export { BACKBONE_FILE_NAME, MANIFEST_FILE_NAME, MODEL_CONFIG_FILE_NAME, SAFETENSORS_FILE_NAME } from './artifacts/file-names.js';
+export { BACKBONE_FILE_NAME, BACKBONE_PRECISIONS, MANIFEST_FILE_NAME, MODEL_CONFIG_FILE_NAME, SAFETENSORS_FILE_NAME, backboneFileName, type BackbonePrecision } from './artifacts/file-names.js';
 export {
   MANIFEST_FORMAT,
   MANIFEST_FORMAT_VERSION,

@@ -4,7 +4,7 @@
  */
 
 // The model
-export { MuleModel, RUNTIME_FILES, type EmbedFileOptions, type EmbedFileResult, type EmbedOptions, type EmbedResult, type MuleModelOptions } from './model/mule-model.js';
+export { MuleModel, RUNTIME_FILES, runtimeFiles, type EmbedFileOptions, type EmbedFileResult, type EmbedOptions, type EmbedResult, type MuleModelOptions } from './model/mule-model.js';
 export type { BackboneSessionOptions, GraphOptimizationLevel } from './model/backbone-session.js';
 
 // Audio files as upstream decodes them

@@ -10,7 +10,7 @@ export { VerifyInputError, verifyArtifacts, type VerifyHooks, type VerifyOutcome
 // The comparison and its result
 export { runParity, type ParityOptions, type ParityResult } from './parity/run-parity.js';
 export { STAGE_ORDER, type StageResult, type StageStatus } from './parity/stage-result.js';
-export { DEFAULT_THRESHOLDS, resolveThresholds, type ParityStage, type StageThreshold } from './compare/thresholds.js';
+export { DEFAULT_THRESHOLDS, FP16_THRESHOLDS, defaultThresholds, resolveThresholds, type ParityStage, type StageThreshold } from './compare/thresholds.js';
 export type { ArrayMetrics } from './compare/array-metrics.js';
 export { RUNTIME_PIPELINE, type CandidateEmbedding, type CandidateModel, type CandidatePipeline } from './parity/candidate-pipeline.js';
 export { readParityAudio, testSignalAudio, type ParityAudio } from './parity/read-audio.js';

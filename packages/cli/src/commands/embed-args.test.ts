@@ -27,7 +27,8 @@ describe('parseEmbedArgs', () => {
       extensions: ['wav', 'mp3'],
       allowUnverified: true,
     });
-    expect(parseEmbedArgs(['a.wav', '--model', 'm', '--out', 'o.npy'], 3)).toMatchObject({ jobs: 3, outKind: 'npy', timeline: false, shard: null, decoder: 'auto', allowUnverified: false });
+    expect(parseEmbedArgs(['a.wav', '--model', 'm', '--out', 'o.npy'], 3)).toMatchObject({ jobs: 3, outKind: 'npy', timeline: false, shard: null, decoder: 'auto', allowUnverified: false, precision: 'fp32' });
+    expect(parseEmbedArgs(['a.wav', '--model', 'm', '--out', 'o.npy', '--precision', 'fp16'])).toMatchObject({ precision: 'fp16' });
   });
 
   it('parses --shard I/N (1-based)', () => {

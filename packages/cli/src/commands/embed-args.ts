@@ -1,4 +1,5 @@
 /** `mule embed` arguments -> catalogue options (pure: no file system access). */
+import { BACKBONE_PRECISIONS } from '@mule-ts/core';
 import type { CatalogueOptions, CatalogueOutputKind, Shard } from '@mule-ts/runtime';
 import { choiceFlag, integerFlag, parseCommandArgs } from '../args/parse-command-args.js';
 import type { ProgressMode } from '../progress-bar.js';
@@ -38,6 +39,8 @@ figure from the artifacts' config.json).
   --batch-size N        slices per backbone run (default 16)
   --short-clip MODE     faithful (upstream: a clip of 2 s or less has no embedding) or pad (default faithful)
   --allow-unverified    run artifacts that have no passing verification record, with a warning
+  --precision P         the backbone file to run: fp32 (backbone.onnx, default) or fp16
+                        (backbone-fp16.onnx, from mule convert --variants fp16; verified on its own)
   --limit N             stop after N files
   --progress MODE       auto, tty, lines or none (default auto: tty on a terminal, else lines);
                         warnings and failures are printed in every mode
@@ -60,6 +63,7 @@ const FLAGS = {
   'batch-size': { type: 'string' },
   'short-clip': { type: 'string' },
   'allow-unverified': { type: 'boolean' },
+  precision: { type: 'string' },
   limit: { type: 'string' },
   progress: { type: 'string' },
   ext: { type: 'string' },
@@ -100,6 +104,7 @@ export function parseEmbedArgs(argv: readonly string[], defaultJobs = 1): EmbedC
     batchSize: v['batch-size'] === undefined ? 16 : integerFlag(v['batch-size'], '--batch-size', 1, 'embed'),
     shortClip: choiceFlag(v['short-clip'] ?? 'faithful', '--short-clip', ['faithful', 'pad'] as const, 'embed'),
     allowUnverified: v['allow-unverified'] === true,
+    precision: choiceFlag(v.precision ?? 'fp32', '--precision', BACKBONE_PRECISIONS, 'embed'),
     limit: v.limit === undefined ? null : integerFlag(v.limit, '--limit', 0, 'embed'),
     progress: choiceFlag(v.progress ?? 'auto', '--progress', ['auto', 'tty', 'lines', 'none'] as const, 'embed'),
     extensions: v.ext === undefined ? DEFAULT_EXTENSIONS : v.ext.split(',').map((e) => e.trim().replace(/^\./, '').toLowerCase()).filter(Boolean),

@@ -4,6 +4,7 @@
  * independent reference; a complete run records its result in the artifacts' manifest.json.
  */
 import { readFile } from 'node:fs/promises';
+import { BACKBONE_PRECISIONS, type BackbonePrecision } from '@mule-ts/core';
 import { resolve } from 'node:path';
 import { closingSummary, renderParityTable, resolveThresholds, RUNNER_NAMES, verifyArtifacts, type VerifyHooks } from '@mule-ts/verify';
 import { choiceFlag, parseCommandArgs } from '../args/parse-command-args.js';
@@ -13,6 +14,7 @@ import { UsageError } from '../usage-error.js';
 
 export const VERIFY_USAGE = `Usage: mule verify [--onnx] [--artifacts DIR] [--keras FILE] [--audio FILE]
                    [--runner python|uv|pyodide] [--thresholds FILE.json] [--out DIR]
+                   [--precision fp32|fp16]
        mule verify --reference DUMP [--onnx --artifacts DIR] [--audio FILE] [--out DIR]
 
 Compares the mule-ts runtime, run with the artifacts' config.json, with the independent float64
@@ -43,6 +45,9 @@ the audio file). Stages the dump holds no array for are not compared. The record
   --thresholds FILE   JSON {"stage": {"minCosine": x, "maxAbs": y}} overriding the defaults
   --out DIR           where parity.json and parity.md go (default: the artifacts directory,
                       else ./artifacts/verify)
+  --precision P       the backbone file the ONNX stages verify: fp32 (backbone.onnx, default) or
+                      fp16 (backbone-fp16.onnx, its own thresholds: per-slice cosine >= 0.99999,
+                      max-rel <= 5e-3); the record covers that file
   --reference DUMP    compare with a dump of the genuine upstream pipeline; --audio defaults
                       to the dump's copy of its audio (its sha256 must match the dump's)
 
@@ -59,11 +64,12 @@ const FLAGS = {
   thresholds: { type: 'string' },
   out: { type: 'string' },
   reference: { type: 'string' },
+  precision: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-async function loadThresholds(file: string | undefined, cwd: string) {
-  if (!file) return resolveThresholds();
+async function loadThresholds(file: string | undefined, cwd: string, precision: BackbonePrecision) {
+  if (!file) return resolveThresholds({}, precision);
   let overrides: unknown;
   try {
     overrides = JSON.parse(await readFile(resolve(cwd, file), 'utf8'));
@@ -72,7 +78,7 @@ async function loadThresholds(file: string | undefined, cwd: string) {
   }
   if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) throw new UsageError(`--thresholds ${file}: want a JSON object of stages`, 'verify');
   try {
-    return resolveThresholds(overrides as Record<string, Record<string, number>>);
+    return resolveThresholds(overrides as Record<string, Record<string, number>>, precision);
   } catch (e) {
     throw new UsageError(`--thresholds ${file}: ${(e as Error).message}`, 'verify');
   }
@@ -87,7 +93,8 @@ export async function runVerifyCommand(args: readonly string[], io: CliIo, cwd: 
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'verify');
   if (values.reference !== undefined && values.runner !== undefined) throw new UsageError('--runner is not used with --reference: the dump is the reference', 'verify');
   const runner = choiceFlag(values.runner ?? 'python', '--runner', RUNNER_NAMES, 'verify');
-  const thresholds = await loadThresholds(values.thresholds, cwd);
+  const precision = choiceFlag(values.precision ?? 'fp32', '--precision', BACKBONE_PRECISIONS, 'verify');
+  const thresholds = await loadThresholds(values.thresholds, cwd, precision);
   const started = performance.now();
   const say = (line: string): void => {
     io.stderr.write(`verify [${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
@@ -103,6 +110,7 @@ export async function runVerifyCommand(args: readonly string[], io: CliIo, cwd: 
       ...(values.audio !== undefined ? { audio: values.audio } : {}),
       ...(values.out !== undefined ? { out: values.out } : {}),
       ...(values.reference !== undefined ? { reference: values.reference } : {}),
+      precision,
     },
     { ...hooks, onProgress: say },
   );

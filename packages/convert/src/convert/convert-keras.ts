@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import {
   BACKBONE_FILE_NAME,
+  backboneFileName,
   MANIFEST_FILE_NAME,
   MANIFEST_FORMAT,
   MANIFEST_FORMAT_VERSION,
@@ -40,6 +41,10 @@ export interface ConvertProgress {
   tensor?: string;
 }
 
+/** The backbone variants the converter writes on its own (int8 needs calibration with a runtime). */
+export const CONVERT_VARIANTS = ['fp16'] as const;
+export type ConvertVariant = (typeof CONVERT_VARIANTS)[number];
+
 export interface ConvertOptions {
   keras: string;
   outDir: string;
@@ -47,6 +52,11 @@ export interface ConvertOptions {
   onnx?: boolean;
   /** Keep weight standardisation in the ONNX graph instead of baking it into the kernels. */
   keepWs?: boolean;
+  /**
+   * Backbone variants to write beside backbone.onnx, each its own file in the manifest (verified on
+   * its own): 'fp16' writes backbone-fp16.onnx, float16 weights computed in float32.
+   */
+  variants?: readonly ConvertVariant[];
   onProgress?: (p: ConvertProgress) => void;
 }
 
@@ -64,6 +74,8 @@ export interface ConvertSummary {
 export async function convertKerasFile(options: ConvertOptions): Promise<ConvertSummary> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
+  if (options.onnx === false && (options.variants?.length ?? 0) > 0) throw new Error('backbone variants are ONNX files: they cannot be written with onnx: false');
+  if ((options.variants?.length ?? 0) > 0 && options.keepWs) throw new Error('backbone variants need the standardised kernels baked in: not with keepWs');
   const sourceStat = await statSource(options.keras);
   const sourceBytes = sourceStat.size;
   progress({ phase: 'open' });
@@ -109,6 +121,16 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
             producerVersion: CONVERTER.version,
           });
           files[BACKBONE_FILE_NAME] = { sha256: onnx.sha256, bytes: onnx.byteLength };
+          for (const variant of new Set(options.variants ?? [])) {
+            const file = backboneFileName(variant);
+            progress({ phase: 'onnx', tensor: file });
+            const written = await writeBackboneOnnx(staged.pathFor(file), checkpoint.spec, (name) => tensors.readTensor(name), {
+              source: options.keras,
+              producerVersion: CONVERTER.version,
+              weights: 'float16',
+            });
+            files[file] = { sha256: written.sha256, bytes: written.byteLength };
+          }
         } finally {
           tensors.close();
         }

@@ -28,6 +28,7 @@ function makeContext(fold: ScaleFolding, tensors: Record<string, Float32Array> =
     hoistStrides: true,
     activationGain: GAIN,
     alpha: 0.2,
+    weights: 'float32',
   };
 }
 

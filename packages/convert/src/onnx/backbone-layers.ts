@@ -43,6 +43,13 @@ export interface BackboneGraphContext {
   hoistStrides: boolean;
   activationGain: number;
   alpha: number;
+  /** How conv and dense weights are stored: float32, or float16 cast to float32 in the graph. */
+  weights: 'float32' | 'float16';
+}
+
+/** A conv or dense weight initializer, stored as the context says; returns the float32 value. */
+function weightTensor(ctx: BackboneGraphContext, name: string, data: Float32Array, dims: readonly number[]): string {
+  return ctx.weights === 'float16' ? ctx.b.float16Weights(name, data, dims) : ctx.b.floatTensor(name, data, dims);
 }
 
 /** An NCHW feature map: its value name and spatial size (H = mel bins, W = frames). */
@@ -135,7 +142,7 @@ export function wsConv(ctx: BackboneGraphContext, prefix: string, conv: ConvSpec
   const bias = b.floatTensor(`${prefix}.bias`, readTensor(ctx, `${prefix}.bias`, [conv.outChannels]), [conv.outChannels]);
   const kernel = ctx.keepWs
     ? b.scoped(prefix, () => standardiseInGraph(ctx, prefix, conv, v, gain, inputScale))
-    : b.floatTensor(`${prefix}.kernel`, standardiseConvKernel(v, gain, conv, inputScale), weightShape);
+    : weightTensor(ctx, `${prefix}.kernel`, standardiseConvKernel(v, gain, conv, inputScale), weightShape);
   const name = b.scoped(prefix, () =>
     b.conv(input, kernel, bias, { kernelShape: conv.kernel, strides: conv.strides, group: conv.groups, padding: padding.padding }),
   );
@@ -174,7 +181,7 @@ export function squeezeExcite(ctx: BackboneGraphContext, prefix: string, block: 
   const o = block.outChannels;
   const hid = block.seHidden;
   const dense = (name: string, inputs: number, outputs: number, input: string): string => {
-    const w = b.floatTensor(`${prefix}.se.${name}.weight`, readTensor(ctx, `${prefix}.se.${name}.weight`, [outputs, inputs]), [outputs, inputs, 1, 1]);
+    const w = weightTensor(ctx, `${prefix}.se.${name}.weight`, readTensor(ctx, `${prefix}.se.${name}.weight`, [outputs, inputs]), [outputs, inputs, 1, 1]);
     const bias = b.floatTensor(`${prefix}.se.${name}.bias`, readTensor(ctx, `${prefix}.se.${name}.bias`, [outputs]), [outputs]);
     return b.conv(input, w, bias, { kernelShape: [1, 1], padding: { autoPad: 'VALID' } });
   };

@@ -31,6 +31,11 @@ export interface BackboneOnnxOptions {
    * (upstream's narrower slice of a 2-3 s clip included); a number fixes it (explicit pads everywhere).
    */
   width?: number | 'dynamic';
+  /**
+   * 'float16': conv and dense weights stored as float16 and cast to float32 in the graph (half the
+   * file; ORT folds the casts at load and computes in float32). Default 'float32'. Not with keepWs.
+   */
+  weights?: 'float32' | 'float16';
 }
 
 export interface BackboneOnnxSummary {
@@ -54,6 +59,7 @@ export function buildBackboneOnnxModel(
   tensor: (name: string) => Float32Array,
   options: BackboneOnnxOptions = {},
 ): BackboneOnnx {
+  if (options.weights === 'float16' && options.keepWs) throw new Error('float16 weights need the standardised kernels baked in (keepWs: false)');
   const b = new OnnxGraphBuilder('sfnfnet_f0_backbone');
   const ctx: BackboneGraphContext = {
     b,
@@ -64,6 +70,7 @@ export function buildBackboneOnnxModel(
     hoistStrides: options.hoistStrides ?? true,
     activationGain: spec.activationGain,
     alpha: spec.alpha,
+    weights: options.weights ?? 'float32',
   };
   const [height, , channels] = spec.inputShape;
   // The height is always known; the width is dynamic unless fixed (see tf-same-padding.ts).
@@ -117,6 +124,7 @@ export function buildBackboneOnnxModel(
     docString: 'SF-NFNet-F0 backbone (MULE): mel_slices (N, 1, mel bins, frames) -> embedding (N, D)',
     metadata: {
       weight_standardization: ctx.keepWs ? 'in graph (v, gain)' : 'baked into the kernels (float64)',
+      weights: ctx.weights === 'float16' ? 'float16 (conv and dense weights; cast to float32 in the graph)' : 'float32',
       input_layout: 'NCHW: (batch, 1, mel bins, frames)',
     },
   });

@@ -199,4 +199,20 @@ describe('OnnxGraphBuilder single-layer models in onnxruntime', () => {
     expect(model.metadataProps).toEqual([{ key: 'k', value: 'v' }]);
     expect(() => b.add(x, 'undefined-value')).toThrow(/nothing defines/);
   });
+
+  it('float16 weights: a FLOAT16 initializer of half the bytes, rounded to nearest even, cast to float32 in the graph', async () => {
+    const b = new OnnxGraphBuilder('half');
+    const x = b.input('x', ['N', 4]);
+    // 1/3 -> 0x3555 = 0.333251953125; 1 + 2^-11 is a tie between 1 and 1 + 2^-10: even -> 1;
+    // 65520 rounds past the largest half (65504) -> Infinity; 1e-8 is below the smallest subnormal -> 0.
+    const weights = Float32Array.of(1 / 3, 1 + 2 ** -11, 65520, 1e-8);
+    const w = b.float16Weights('w', weights, [4]);
+    b.output(b.mul(x, w, 'y'), ['N', 4]);
+    const bytes = b.encode();
+    const model = decodeModelProto(bytes);
+    expect(model.graph.initializer.map((t) => [t.name, t.dataType, t.rawData?.length])).toEqual([['w.f16', 10, 8]]);
+    expect(model.graph.node.map((n) => n.opType)).toEqual(['Cast', 'Mul']);
+    const got = await runSingleOutput(bytes, { x: { data: Float32Array.of(1, 1, 1, 1), dims: [1, 4] } });
+    expect(Array.from(got.data)).toEqual([0.333251953125, 1, Number.POSITIVE_INFINITY, 0]);
+  });
 });

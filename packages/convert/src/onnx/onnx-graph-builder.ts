@@ -15,6 +15,7 @@
  * - onnxruntime-node 1.30 and every ORT since 1.13 implement opset 17.
  */
 import { endianness } from 'node:os';
+import { Float16Array } from '@petamoriken/float16';
 import {
   ONNX_FIELD,
   OnnxAttributeType,
@@ -210,6 +211,22 @@ export class OnnxGraphBuilder {
       rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     });
     return name;
+  }
+
+  /**
+   * A float16 initializer of `data` (rounded to nearest, ties to even) and a Cast of it to float32:
+   * the file holds half the bytes, the graph computes in float32 (ORT folds the Cast at load).
+   * Returns the float32 value.
+   */
+  float16Weights(name: string, data: Float32Array, dims: readonly number[]): string {
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (data.length !== count) {
+      throw new Error(`ONNX initializer '${name}': ${data.length} values for shape [${dims.join(', ')}] (${count})`);
+    }
+    const halves = new Float16Array(data);
+    const raw = new Uint8Array(halves.buffer, halves.byteOffset, halves.byteLength);
+    this.initializers.push({ name: this.define(`${name}.f16`), dims: [...dims], dataType: OnnxDataType.FLOAT16, rawData: raw });
+    return this.node('Cast', [`${name}.f16`], { to: attr.int(OnnxDataType.FLOAT) }, name);
   }
 
   int64Tensor(name: string, data: readonly number[], dims: readonly number[]): string {

@@ -7,7 +7,7 @@
 import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname } from 'node:path';
-import type { ShortClipMode, VerificationStatus } from '@mule-ts/core';
+import type { BackbonePrecision, ShortClipMode, VerificationStatus } from '@mule-ts/core';
 import type { AudioDecoder } from '../audio/index.js';
 import { MuleModel } from '../model/index.js';
 import { collectInputs } from './collect-inputs.js';
@@ -46,6 +46,8 @@ export interface CatalogueOptions {
   shortClip: ShortClipMode;
   /** Run artifacts that have no passing verification record (with a warning). */
   allowUnverified: boolean;
+  /** Which backbone file runs (default 'fp32'); a variant needs its own verification record. */
+  precision?: BackbonePrecision;
   /** Stop after this many files (for tests and trial runs); null = all. */
   limit: number | null;
   extensions: string[];
@@ -127,7 +129,12 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
   const all = await collectInputs(options.inputs, options.extensions);
   const selected = all.filter((f) => inShard(f, options.shard));
 
-  const model = await MuleModel.load(options.model, { batchSize: options.batchSize, requireVerified: !options.allowUnverified, onWarning: (m) => progress.warn(m) });
+  const model = await MuleModel.load(options.model, {
+    batchSize: options.batchSize,
+    requireVerified: !options.allowUnverified,
+    onWarning: (m) => progress.warn(m),
+    ...(options.precision ? { precision: options.precision } : {}),
+  });
   const output = makeOutput(options, model.embeddingDim);
   if (output.journalPath !== journalPath) throw new Error(`internal: output journal ${output.journalPath} is not ${journalPath}`);
   const journal = await ProgressJournal.open(output.journalPath, options.resume);

@@ -6,13 +6,14 @@
  */
 import { join } from 'node:path';
 import {
-  BACKBONE_FILE_NAME,
   MANIFEST_FILE_NAME,
+  backboneFileName,
   MODEL_CONFIG_FILE_NAME,
   MuleError,
   prepareClip,
   verificationStatus,
   type ArtifactManifest,
+  type BackbonePrecision,
   type LogMelSpectrogram,
   type MelSlices,
   type ModelConfig,
@@ -25,10 +26,20 @@ import { loadAudio, type LoadAudioOptions, type LoadedAudio } from '../audio/ind
 import { BackboneSession, type BackboneSessionOptions } from './backbone-session.js';
 import { checkWaveform } from './waveform-input.js';
 
-/** The artifact files `MuleModel` runs, and so the ones that must be verified. */
-export const RUNTIME_FILES: readonly string[] = [MODEL_CONFIG_FILE_NAME, BACKBONE_FILE_NAME];
+/** The artifact files `MuleModel` runs at a precision, and so the ones that must be verified. */
+export function runtimeFiles(precision: BackbonePrecision = 'fp32'): string[] {
+  return [MODEL_CONFIG_FILE_NAME, backboneFileName(precision)];
+}
+
+/** The files of the default (fp32) precision. */
+export const RUNTIME_FILES: readonly string[] = runtimeFiles('fp32');
 
 export interface MuleModelOptions extends BackboneSessionOptions {
+  /**
+   * Which backbone file to run (default 'fp32': backbone.onnx). 'fp16': backbone-fp16.onnx, written by
+   * `mule convert --variants fp16`; it must have its own passing verification record.
+   */
+  precision?: BackbonePrecision;
   /** Check the sha256 of config.json and backbone.onnx against manifest.json before loading (default true). */
   verifyChecksums?: boolean;
   /**
@@ -80,32 +91,40 @@ export class MuleModel {
     readonly dir: string,
     readonly config: ModelConfig,
     readonly manifest: ArtifactManifest,
-    /** Whether config.json and backbone.onnx, as they are on disk, passed verification (and by which record). */
+    /** Whether config.json and the backbone file, as they are on disk, passed verification (and by which record). */
     readonly verification: VerificationStatus,
     private readonly session: BackboneSession,
     private readonly batchSize: number,
+    /** Which backbone file runs: 'fp32' (backbone.onnx) or a variant. */
+    readonly precision: BackbonePrecision,
   ) {}
 
   static async load(dir: string, options: MuleModelOptions = {}): Promise<MuleModel> {
     const manifestFile = join(dir, MANIFEST_FILE_NAME);
+    const precision = options.precision ?? 'fp32';
+    const files = runtimeFiles(precision);
+    const backboneFile = backboneFileName(precision);
     const listed = await readManifest(dir);
-    for (const name of RUNTIME_FILES) {
+    for (const name of files) {
       if (!Object.prototype.hasOwnProperty.call(listed.files, name)) {
         throw new MuleError('MISSING_MEMBER', `${manifestFile} lists no ${name}`, {
           file: manifestFile,
-          hint: 'convert the Keras file again with the ONNX export (mule convert --keras FILE --out DIR, without --no-onnx)',
+          hint:
+            precision === 'fp32'
+              ? 'convert the Keras file again with the ONNX export (mule convert --keras FILE --out DIR, without --no-onnx)'
+              : `convert the Keras file again with the ${precision} variant (mule convert --keras FILE --out DIR --variants ${precision}), or run another --precision`,
         });
       }
     }
     // Only the files it runs: a deployment may ship without model.safetensors.
-    const manifest = options.verifyChecksums === false ? listed : (await verifyManifest(dir, { files: RUNTIME_FILES })).manifest;
-    const verification = verificationStatus(manifest, RUNTIME_FILES);
+    const manifest = options.verifyChecksums === false ? listed : (await verifyManifest(dir, { files })).manifest;
+    const verification = verificationStatus(manifest, files);
     if (!verification.verified) {
       const what = verification.state === 'failed' ? 'failed verification' : 'are not verified';
       if (options.requireVerified !== false) {
         throw new MuleError('UNVERIFIED', `${dir}: these artifacts ${what}: ${verification.reason}`, {
           file: manifestFile,
-          hint: `verify them: mule verify --onnx --artifacts ${dir} [--keras MODEL.keras]; or run them unverified: --allow-unverified (API: { requireVerified: false })`,
+          hint: `verify them: mule verify --onnx${precision === 'fp32' ? '' : ` --precision ${precision}`} --artifacts ${dir} [--keras MODEL.keras]; or run them unverified: --allow-unverified (API: { requireVerified: false })`,
         });
       }
       (options.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'MULE_UNVERIFIED' })))(
@@ -113,8 +132,8 @@ export class MuleModel {
       );
     }
     const config = await readModelConfig(join(dir, MODEL_CONFIG_FILE_NAME));
-    const session = await BackboneSession.open(join(dir, BACKBONE_FILE_NAME), config.backbone, options);
-    return new MuleModel(dir, config, manifest, verification, session, Math.max(1, options.batchSize ?? 16));
+    const session = await BackboneSession.open(join(dir, backboneFile), config.backbone, options);
+    return new MuleModel(dir, config, manifest, verification, session, Math.max(1, options.batchSize ?? 16), precision);
   }
 
   get embeddingDim(): number {

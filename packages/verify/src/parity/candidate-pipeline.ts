@@ -3,7 +3,7 @@
  * config.json, behind a small interface so tests can substitute a deliberately broken resampler or
  * front-end (sabotage tests) without touching the runtime.
  */
-import { extractSlices, logMelSpectrogram, resampleForModel, type FrontEndParams, type LogMelSpectrogram, type MelSlices } from '@mule-ts/core';
+import { extractSlices, logMelSpectrogram, resampleForModel, type BackbonePrecision, type FrontEndParams, type LogMelSpectrogram, type MelSlices } from '@mule-ts/core';
 import { MuleModel } from '@mule-ts/runtime';
 
 export interface CandidateEmbedding {
@@ -32,8 +32,8 @@ export interface CandidatePipeline {
   resample(samples: Float32Array, sampleRate: number, frontEnd: FrontEndParams): Float32Array;
   logMel(waveform: Float32Array, frontEnd: FrontEndParams): LogMelSpectrogram;
   extractSlices(mel: LogMelSpectrogram, frontEnd: FrontEndParams): MelSlices;
-  /** Loads the artifacts as `MuleModel` does, without requiring a verification record (verify makes it) or re-hashing them (verify does). */
-  loadModel(artifactsDir: string): Promise<CandidateModel>;
+  /** Loads the artifacts' backbone of `precision` as `MuleModel` does, without requiring a verification record (verify makes it) or re-hashing them (verify does). */
+  loadModel(artifactsDir: string, precision?: BackbonePrecision): Promise<CandidateModel>;
 }
 
 export const RUNTIME_PIPELINE: CandidatePipeline = {
@@ -41,9 +41,9 @@ export const RUNTIME_PIPELINE: CandidatePipeline = {
   resample: (samples, sampleRate, frontEnd) => resampleForModel(samples, sampleRate, frontEnd.resampling),
   logMel: (waveform, frontEnd) => logMelSpectrogram(waveform, frontEnd.melFrontEnd),
   extractSlices: (mel, frontEnd) => extractSlices(mel.data, mel.frames, { nMels: mel.nMels, params: frontEnd.slicing }),
-  async loadModel(artifactsDir) {
+  async loadModel(artifactsDir, precision = 'fp32') {
     // verify checks the artifacts' bytes itself, before the run and after it.
-    const model = await MuleModel.load(artifactsDir, { requireVerified: false, verifyChecksums: false, onWarning: () => undefined });
+    const model = await MuleModel.load(artifactsDir, { requireVerified: false, verifyChecksums: false, onWarning: () => undefined, precision });
     return {
       embeddingDim: model.embeddingDim,
       embedSlices: (slices, count, width) => model.embedSlices(slices, count, width),

@@ -10,7 +10,7 @@
  *   reference model on the same slices: per-slice cosine and max-abs.
  * - timeline, embedding (--onnx): runtime embed() end to end vs the reference's embed.
  */
-import type { FrontEndParams, LogMelSpectrogram, UpstreamDumpRecord } from '@mule-ts/core';
+import type { BackbonePrecision, FrontEndParams, LogMelSpectrogram, UpstreamDumpRecord } from '@mule-ts/core';
 import type { ParityStage, StageThreshold } from '../compare/index.js';
 import { toNumbers, type NDArray } from '../npy/index.js';
 import type { ReferenceManifest, ReferenceRunner } from '../runners/index.js';
@@ -35,6 +35,8 @@ export interface ParityOptions {
   referenceBatch?: number;
   /** Default: the runtime. Tests substitute a broken one. */
   pipeline?: CandidatePipeline;
+  /** Which backbone file the ONNX stages run (default 'fp32': backbone.onnx). */
+  precision?: BackbonePrecision;
   onProgress?: (message: string) => void;
 }
 
@@ -45,6 +47,8 @@ export interface ParityResult {
   audio: { description: string; source: string; samples: number; sampleRate: number };
   reference: { runner: string; description: string; manifests: ReferenceManifest[] };
   candidate: string;
+  /** The backbone precision the ONNX stages ran (fp32: backbone.onnx). */
+  precision: BackbonePrecision;
   artifactsDir: string | null;
   keras: string | null;
   stages: StageResult[];
@@ -213,6 +217,7 @@ export async function runParity(options: ParityOptions): Promise<ParityResult> {
     audio: { description: audio.description, source: audio.source, samples: audio.samples.length, sampleRate: audio.sampleRate },
     reference: { runner: runner.name, description: runner.description, manifests },
     candidate: pipeline.description,
+    precision: options.precision ?? 'fp32',
     artifactsDir: options.artifactsDir ?? null,
     keras: options.keras ?? null,
     stages,
@@ -292,7 +297,7 @@ async function runOnnxStages(
   let model: CandidateModel;
   try {
     progress(`runtime: loading ${options.artifactsDir} (backbone.onnx)`);
-    model = await pipeline.loadModel(options.artifactsDir!);
+    model = await pipeline.loadModel(options.artifactsDir!, options.precision ?? 'fp32');
   } catch (error) {
     return notRun(`cannot load the runtime model: ${(error as Error).message}`);
   }

@@ -1,4 +1,5 @@
 /** parity.md: the result as Markdown, e.g. for a CI job summary. */
+import { backboneFileName } from '@mule-ts/core';
 import type { ParityResult } from '../parity/index.js';
 import { formatCosine, formatMargin, formatShapes, formatSmall, formatThreshold, STATUS_LABEL } from './format.js';
 
@@ -22,7 +23,7 @@ export function renderParityMarkdown(result: ParityResult): string {
   lines.push(`- runtime: ${cell(result.candidate)}`);
   if (result.artifactsDir) lines.push(`- artifacts: \`${result.artifactsDir}\``);
   if (result.keras) lines.push(`- Keras file: \`${result.keras}\``);
-  lines.push(`- ONNX stages: ${result.onnx ? 'requested (--onnx)' : 'not requested (front-end only)'}`);
+  lines.push(`- ONNX stages: ${result.onnx ? `requested (--onnx): \`${backboneFileName(result.precision)}\` (${result.precision})` : 'not requested (front-end only)'}`);
   lines.push('');
   lines.push('| stage | verdict | cosine (min row) | max-abs | max-rel | shape | threshold | margin |');
   lines.push('|---|---|---|---|---|---|---|---|');

@@ -30,6 +30,7 @@ const RESULT: ParityResult = {
   audio: { description: 'test signal', source: 'generated', samples: 308700, sampleRate: 44100 },
   reference: { runner: 'python', description: '/usr/bin/python3 -m mule_reference', manifests: [{ tool: 'mule_reference', version: '0.1.0', protocol: 1, stage: 'embed', ok: true, error: null, python: { version: '3.11.2', implementation: 'CPython', executable: '/usr/bin/python3' } }] },
   candidate: 'runtime',
+  precision: 'fp32',
   artifactsDir: '/a',
   keras: '/k.keras',
   stages: [

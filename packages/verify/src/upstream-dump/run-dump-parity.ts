@@ -13,7 +13,7 @@
  *   front-end) vs upstream's timeline and clip embedding.
  * A stage whose upstream array the dump does not hold is not compared (not-requested, saying so).
  */
-import type { FrontEndParams } from '@mule-ts/core';
+import type { BackbonePrecision, FrontEndParams } from '@mule-ts/core';
 import { loadAudio, type LoadedAudio } from '@mule-ts/runtime';
 import type { ParityStage, StageThreshold } from '../compare/index.js';
 import { RUNTIME_PIPELINE, type CandidateModel, type CandidatePipeline } from '../parity/candidate-pipeline.js';
@@ -34,6 +34,8 @@ export interface DumpParityOptions {
   onnx: boolean;
   artifactsDir?: string;
   pipeline?: CandidatePipeline;
+  /** Which backbone file the model stages run (default 'fp32': backbone.onnx). */
+  precision?: BackbonePrecision;
   onProgress?: (message: string) => void;
 }
 
@@ -210,6 +212,7 @@ export async function runDumpParity(options: DumpParityOptions): Promise<ParityR
     audio: { description: audioDescription, source: options.audio, samples: loaded?.decoded?.length ?? 0, sampleRate: loaded?.decodedSampleRate ?? 0 },
     reference: { runner: 'upstream-dump', description: dump.description, manifests: [] },
     candidate: pipeline.description,
+    precision: options.precision ?? 'fp32',
     artifactsDir: options.artifactsDir ?? null,
     keras: null,
     stages,
@@ -239,7 +242,7 @@ async function runModelStages(
   let model: CandidateModel;
   try {
     progress(`runtime: loading ${options.artifactsDir} (backbone.onnx)`);
-    model = await pipeline.loadModel(options.artifactsDir);
+    model = await pipeline.loadModel(options.artifactsDir, options.precision ?? 'fp32');
   } catch (e) {
     return notRun(`cannot load the runtime model: ${(e as Error).message}`);
   }

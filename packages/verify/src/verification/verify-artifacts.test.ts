@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { parseManifest, verificationStatus } from '@mule-ts/core';
 import { convertKerasFile } from '@mule-ts/convert';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
+import { MuleModel } from '@mule-ts/runtime';
 import { describePythonLookup, findPython, makeTempDir } from '@mule-ts/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveThresholds } from '../compare/index.js';
+import { DEFAULT_THRESHOLDS, FP16_THRESHOLDS, resolveThresholds } from '../compare/index.js';
 import { verifyArtifacts } from './verify-artifacts.js';
 
 const lookup = findPython(['numpy', 'h5py']);
@@ -57,5 +58,41 @@ describe.skipIf(!lookup.python)('verifyArtifacts (small fixture, front end)', ()
     expect(after.verification).toEqual(before.verification);
     expect(after.createdAt).not.toBe(before.createdAt);
     expect(verificationStatus(after, ['config.json']).state).toBe('verified'); // the conversion is deterministic
+  });
+});
+
+describe.skipIf(!lookup.python)('verifyArtifacts --precision fp16 (small fixture): the variant is verified on its own', () => {
+  let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+  const path = (...p: string[]): string => join(tmp.dir, ...p);
+
+  beforeAll(async () => {
+    tmp = await makeTempDir('mule-verify-fp16-');
+    await writeKerasFixture({ size: 'small', seed: 5, out: path('m.keras') });
+    await convertKerasFile({ keras: path('m.keras'), outDir: path('art'), variants: ['fp16'] });
+  });
+  afterAll(() => tmp?.cleanup());
+
+  it('smaller (half the weight bytes; the small fixture is mostly graph); refused until verified; its record covers backbone-fp16.onnx and leaves backbone.onnx unverified', async () => {
+    const manifest = await readManifestAt(path('art'));
+    const fp32 = manifest.files['backbone.onnx']!.bytes;
+    const fp16 = manifest.files['backbone-fp16.onnx']!.bytes;
+    expect(fp16).toBeLessThan(fp32);
+    await expect(MuleModel.load(path('art'), { precision: 'fp16' })).rejects.toThrow(/config\.json and backbone-fp16\.onnx have no passing verification record/);
+
+    const outcome = await verifyArtifacts({ onnx: true, precision: 'fp16', artifacts: path('art'), runner: 'python', thresholds: resolveThresholds({}, 'fp16') });
+    const stages = Object.fromEntries(outcome.result.stages.map((s) => [s.stage, s]));
+    console.log(`fp16 variant, small fixture: backbone min row 1-cos ${(1 - stages.backbone!.metrics!.minRowCosine).toExponential(2)}, max-rel ${stages.backbone!.metrics!.maxRel.toExponential(2)}; embedding max-rel ${stages.embedding!.metrics!.maxRel.toExponential(2)}`);
+    expect(outcome.result.verdict).toBe('pass');
+    expect(outcome.result.precision).toBe('fp16');
+    expect(stages.backbone!.threshold).toEqual(FP16_THRESHOLDS.backbone);
+    expect(Object.keys(outcome.record!.files).sort()).toEqual(['backbone-fp16.onnx', 'config.json']);
+    // float16 weights are not float32 ones: the variant is measurably different, and within its bounds
+    expect(stages.backbone!.metrics!.maxRel).toBeGreaterThan(DEFAULT_THRESHOLDS.backbone.maxRel!);
+
+    const model = await MuleModel.load(path('art'), { precision: 'fp16' });
+    expect(model.precision).toBe('fp16');
+    expect(model.verification.record?.id).toBe(outcome.record!.id);
+    await model.close();
+    await expect(MuleModel.load(path('art'))).rejects.toThrow(/backbone\.onnx has no passing verification record/);
   });
 });

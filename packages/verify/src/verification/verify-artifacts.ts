@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { convertKerasFile, type ConvertPhase } from '@mule-ts/convert';
 import {
-  BACKBONE_FILE_NAME,
+  backboneFileName,
   MANIFEST_FILE_NAME,
   MODEL_CONFIG_FILE_NAME,
   MULE_FRONT_END,
   isMuleError,
   type ArtifactManifest,
+  type BackbonePrecision,
   type FrontEndParams,
   type VerificationRecord,
 } from '@mule-ts/core';
@@ -31,6 +32,8 @@ import { VerifyInputError } from './verify-input-error.js';
 export interface VerifyRequest {
   /** Also verify the stages that run backbone.onnx (backbone, timeline, embedding). */
   onnx: boolean;
+  /** Which backbone file the ONNX stages verify (default 'fp32': backbone.onnx; 'fp16': backbone-fp16.onnx). */
+  precision?: BackbonePrecision;
   /** The Keras file the reference evaluates; default: the manifest's recorded source, when it is there and unchanged. */
   keras?: string;
   /** Converted artifacts to verify; with only `keras`, it is converted into `<cwd>/artifacts/verify` first. */
@@ -114,7 +117,7 @@ export async function verifyArtifacts(request: VerifyRequest, hooks: VerifyHooks
     progress(artifactsDir ? `front-end parameters: ${join(artifactsDir, MODEL_CONFIG_FILE_NAME)}` : "front-end parameters: upstream MULE's (no artifacts)");
     // The bytes the record will bind: checked against the manifest before the run (planVerification,
     // or just written by the converter) and again after it, once, here.
-    const covered = artifactsDir ? [MODEL_CONFIG_FILE_NAME, ...(request.onnx ? [BACKBONE_FILE_NAME] : [])] : [];
+    const covered = artifactsDir ? [MODEL_CONFIG_FILE_NAME, ...(request.onnx ? [backboneFileName(precisionOf(request))] : [])] : [];
 
     const audio: ParityAudio = plan.audio ? await readParityAudio(plan.audio, frontEnd) : testSignalAudio();
     progress(`audio: ${audio.description}`);
@@ -128,6 +131,7 @@ export async function verifyArtifacts(request: VerifyRequest, hooks: VerifyHooks
       ...(artifactsDir ? { artifactsDir } : {}),
       ...(keras ? { keras } : {}),
       ...(hooks.pipeline ? { pipeline: hooks.pipeline } : {}),
+      precision: precisionOf(request),
       onProgress: progress,
     });
 
@@ -138,6 +142,8 @@ export async function verifyArtifacts(request: VerifyRequest, hooks: VerifyHooks
     for (const cleanup of cleanups) await cleanup();
   }
 }
+
+const precisionOf = (request: VerifyRequest): BackbonePrecision => request.precision ?? 'fp32';
 
 interface RecordTarget {
   artifactsDir: string | null;
@@ -207,7 +213,7 @@ async function verifyAgainstDump(request: VerifyRequest, hooks: VerifyHooks, pro
     if (request.artifacts === undefined) throw new VerifyInputError('--onnx with --reference needs the artifacts whose backbone.onnx to compare', 'give --artifacts DIR (written by mule convert)');
   }
   const artifactsDir = request.artifacts ? resolve(cwd, request.artifacts) : null;
-  const manifest = artifactsDir ? await checkArtifacts(artifactsDir, request.onnx) : null;
+  const manifest = artifactsDir ? await checkArtifacts(artifactsDir, request.onnx, precisionOf(request)) : null;
   if (request.onnx && manifest) {
     if (dump.model?.sha256 && dump.model.sha256 !== manifest.source.sha256) {
       throw new VerifyInputError(
@@ -226,12 +232,13 @@ async function verifyAgainstDump(request: VerifyRequest, hooks: VerifyHooks, pro
     onnx: request.onnx,
     ...(artifactsDir ? { artifactsDir } : {}),
     ...(hooks.pipeline ? { pipeline: hooks.pipeline } : {}),
+    precision: precisionOf(request),
     onProgress: progress,
   });
   if (request.onnx && !dump.model?.sha256) {
     result.notes.push('The dump records no sha256 of the model upstream ran: the artifacts are bound to it only through the numbers compared.');
   }
-  const covered = artifactsDir ? [MODEL_CONFIG_FILE_NAME, ...(request.onnx ? [BACKBONE_FILE_NAME] : [])] : [];
+  const covered = artifactsDir ? [MODEL_CONFIG_FILE_NAME, ...(request.onnx ? [backboneFileName(precisionOf(request))] : [])] : [];
   const reportDir = request.out ? resolve(cwd, request.out) : (artifactsDir ?? resolve(cwd, 'artifacts', 'verify'));
   return recordOutcome(result, { artifactsDir, covered, source: request.onnx && dump.model?.sha256 ? 'manifest' : null, reportDir }, progress);
 }
@@ -265,7 +272,7 @@ async function planVerification(request: VerifyRequest, hooks: VerifyHooks, prog
   if (audio) await mustBeFile(audio, '--audio', 'give an audio file ffmpeg can decode, a WAV, or a 1-D .npy waveform');
 
   const artifactsDir = request.artifacts ? resolve(cwd, request.artifacts) : null;
-  const manifest = artifactsDir ? await checkArtifacts(artifactsDir, request.onnx) : null;
+  const manifest = artifactsDir ? await checkArtifacts(artifactsDir, request.onnx, precisionOf(request)) : null;
 
   let keras: Plan['keras'] = null;
   if (request.keras) {
@@ -322,15 +329,16 @@ async function mustBeFile(path: string, flag: string, hint: string): Promise<voi
 }
 
 /** The artifacts must be a converted model whose files match their manifest. */
-async function checkArtifacts(dir: string, onnx: boolean): Promise<ArtifactManifest> {
+async function checkArtifacts(dir: string, onnx: boolean, precision: BackbonePrecision): Promise<ArtifactManifest> {
   const hint = 'point --artifacts at a directory written by mule convert (it holds manifest.json, config.json, backbone.onnx)';
   if (!existsSync(dir)) throw new VerifyInputError(`--artifacts ${dir}: no such directory`, hint);
   try {
     const manifest = await readManifest(dir);
-    const needed = [MODEL_CONFIG_FILE_NAME, ...(onnx ? [BACKBONE_FILE_NAME] : [])];
+    const needed = [MODEL_CONFIG_FILE_NAME, ...(onnx ? [backboneFileName(precision)] : [])];
     const missing = needed.filter((n) => !Object.prototype.hasOwnProperty.call(manifest.files, n));
     if (missing.length > 0) {
-      throw new VerifyInputError(`${join(dir, MANIFEST_FILE_NAME)} lists no ${missing.join(' or ')}`, 'convert the Keras file again without --no-onnx (mule convert --keras FILE --out DIR)');
+      const convert = precision === 'fp32' ? 'convert the Keras file again without --no-onnx (mule convert --keras FILE --out DIR)' : `convert the Keras file again with the variant (mule convert --keras FILE --out DIR --variants ${precision})`;
+      throw new VerifyInputError(`${join(dir, MANIFEST_FILE_NAME)} lists no ${missing.join(' or ')}`, convert);
     }
     await readModelConfig(join(dir, MODEL_CONFIG_FILE_NAME));
     await verifyManifest(dir, { files: needed });
