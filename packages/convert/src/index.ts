@@ -8,3 +8,8 @@ export { formatInspectJson, formatInspectTable } from './inspect/format-inspect.
 export { openSafetensors, type SafetensorsFile } from './safetensors/safetensors-file.js';
 export type { KerasContainer } from './keras/types.js';
 export type { OpenKerasFileOptions } from './keras/open-keras-file.js';
+
+// The backbone graph itself, for the int8 variant's calibration (which runs it in onnxruntime, outside this package)
+export { buildBackboneOnnx, calibrationOutputNames, type BackboneOnnxOptions } from './onnx/export-backbone.js';
+export type { ConvRanges } from './onnx/backbone-layers.js';
+export type { ActivationRange } from './onnx/qdq-conv.js';

@@ -10,7 +10,7 @@ export { VerifyInputError, verifyArtifacts, type VerifyHooks, type VerifyOutcome
 // The comparison and its result
 export { runParity, type ParityOptions, type ParityResult } from './parity/run-parity.js';
 export { STAGE_ORDER, type StageResult, type StageStatus } from './parity/stage-result.js';
-export { DEFAULT_THRESHOLDS, FP16_THRESHOLDS, defaultThresholds, resolveThresholds, type ParityStage, type StageThreshold } from './compare/thresholds.js';
+export { DEFAULT_THRESHOLDS, FP16_THRESHOLDS, INT8_THRESHOLDS, defaultThresholds, resolveThresholds, type ParityStage, type StageThreshold } from './compare/thresholds.js';
 export type { ArrayMetrics } from './compare/array-metrics.js';
 export { RUNTIME_PIPELINE, type CandidateEmbedding, type CandidateModel, type CandidatePipeline } from './parity/candidate-pipeline.js';
 export { readParityAudio, testSignalAudio, type ParityAudio } from './parity/read-audio.js';
@@ -18,6 +18,9 @@ export { generateTestSignal, upstreamMono, TEST_SIGNAL_DEFAULTS, type PcmAudio, 
 
 // The genuine upstream pipeline's outputs (upstream_dump.py, the upstream goldens)
 export { DUMP_ARRAY_NAMES, DUMP_STAGE_ORDER, readUpstreamDump, runDumpParity, UpstreamDumpError, type DumpArrayName, type DumpParityOptions, type FloatArray, type UpstreamDump } from './upstream-dump/index.js';
+
+// Backbone variants that need onnxruntime to make (calibration)
+export { INT8_FILE_NAME, writeInt8Variant, type Int8Candidate, type Int8VariantOptions, type Int8VariantSummary } from './variants/int8-variant.js';
 
 // Reports
 export { renderParityTable, type TableOptions } from './report/render-table.js';

@@ -39,8 +39,8 @@ figure from the artifacts' config.json).
   --batch-size N        slices per backbone run (default 16)
   --short-clip MODE     faithful (upstream: a clip of 2 s or less has no embedding) or pad (default faithful)
   --allow-unverified    run artifacts that have no passing verification record, with a warning
-  --precision P         the backbone file to run: fp32 (backbone.onnx, default) or fp16
-                        (backbone-fp16.onnx, from mule convert --variants fp16; verified on its own)
+  --precision P         the backbone file to run: fp32 (backbone.onnx, default), fp16 or int8
+                        (backbone-<P>.onnx, from mule convert --variants P; verified on its own)
   --limit N             stop after N files
   --progress MODE       auto, tty, lines or none (default auto: tty on a terminal, else lines);
                         warnings and failures are printed in every mode

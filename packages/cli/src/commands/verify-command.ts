@@ -14,7 +14,7 @@ import { UsageError } from '../usage-error.js';
 
 export const VERIFY_USAGE = `Usage: mule verify [--onnx] [--artifacts DIR] [--keras FILE] [--audio FILE]
                    [--runner python|uv|pyodide] [--thresholds FILE.json] [--out DIR]
-                   [--precision fp32|fp16]
+                   [--precision fp32|fp16|int8]
        mule verify --reference DUMP [--onnx --artifacts DIR] [--audio FILE] [--out DIR]
 
 Compares the mule-ts runtime, run with the artifacts' config.json, with the independent float64
@@ -45,9 +45,10 @@ the audio file). Stages the dump holds no array for are not compared. The record
   --thresholds FILE   JSON {"stage": {"minCosine": x, "maxAbs": y}} overriding the defaults
   --out DIR           where parity.json and parity.md go (default: the artifacts directory,
                       else ./artifacts/verify)
-  --precision P       the backbone file the ONNX stages verify: fp32 (backbone.onnx, default) or
-                      fp16 (backbone-fp16.onnx, its own thresholds: per-slice cosine >= 0.99999,
-                      max-rel <= 5e-3); the record covers that file
+  --precision P       the backbone file the ONNX stages verify: fp32 (backbone.onnx, default),
+                      fp16 (backbone-fp16.onnx; per-slice cosine >= 0.99999, max-rel <= 5e-3) or
+                      int8 (backbone-int8.onnx; per-slice cosine >= 0.9995, clip >= 0.9999);
+                      the record covers that file
   --reference DUMP    compare with a dump of the genuine upstream pipeline; --audio defaults
                       to the dump's copy of its audio (its sha256 must match the dump's)
 

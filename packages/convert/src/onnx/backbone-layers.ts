@@ -18,6 +18,7 @@
  * computation without the rows nobody reads: (s-1)/s of the 1×1 conv's work (the widest conv of
  * the slow path: 4608 input channels in the last stage).
  */
+import { qdqConv, type ActivationRange } from './qdq-conv.js';
 import { MuleError, type BlockSpec, type ConvSpec } from '@mule-ts/core';
 import type { OnnxGraphBuilder } from './onnx-graph-builder.js';
 import { onnxSamePadding } from './tf-same-padding.js';
@@ -45,6 +46,16 @@ export interface BackboneGraphContext {
   alpha: number;
   /** How conv and dense weights are stored: float32, or float16 cast to float32 in the graph. */
   weights: 'float32' | 'float16';
+  /** int8: each conv with a calibrated input and output range becomes a QDQ conv (see qdq-conv.ts). */
+  int8Ranges?: ReadonlyMap<string, ConvRanges>;
+  /** Calibration: told every weight-standardised conv's input and output value. */
+  observeConv?: (prefix: string, input: string, output: string) => void;
+}
+
+/** The calibrated ranges of one conv's input and output. */
+export interface ConvRanges {
+  input: ActivationRange;
+  output: ActivationRange;
 }
 
 /** A conv or dense weight initializer, stored as the context says; returns the float32 value. */
@@ -139,6 +150,22 @@ export function wsConv(ctx: BackboneGraphContext, prefix: string, conv: ConvSpec
   const weightShape = [conv.outChannels, conv.inChannels / conv.groups, kh, kw];
   const v = readTensor(ctx, `${prefix}.weight`, weightShape);
   const gain = readTensor(ctx, `${prefix}.gain`, [conv.outChannels]);
+  const ranges = ctx.int8Ranges?.get(prefix);
+  if (ranges && !ctx.keepWs) {
+    const name = b.scoped(prefix, () =>
+      qdqConv(b, {
+        prefix,
+        x: input,
+        kernel: standardiseConvKernel(v, gain, conv, inputScale),
+        kernelShape: weightShape,
+        bias: readTensor(ctx, `${prefix}.bias`, [conv.outChannels]),
+        options: { kernelShape: conv.kernel, strides: conv.strides, group: conv.groups, padding: padding.padding },
+        ...ranges,
+      }),
+    );
+    ctx.observeConv?.(prefix, input, name);
+    return { name, h: padding.outH, w: padding.outW };
+  }
   const bias = b.floatTensor(`${prefix}.bias`, readTensor(ctx, `${prefix}.bias`, [conv.outChannels]), [conv.outChannels]);
   const kernel = ctx.keepWs
     ? b.scoped(prefix, () => standardiseInGraph(ctx, prefix, conv, v, gain, inputScale))
@@ -146,6 +173,7 @@ export function wsConv(ctx: BackboneGraphContext, prefix: string, conv: ConvSpec
   const name = b.scoped(prefix, () =>
     b.conv(input, kernel, bias, { kernelShape: conv.kernel, strides: conv.strides, group: conv.groups, padding: padding.padding }),
   );
+  ctx.observeConv?.(prefix, input, name);
   return { name, h: padding.outH, w: padding.outW };
 }
 

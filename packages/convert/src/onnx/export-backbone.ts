@@ -6,7 +6,7 @@
  * channels, the NF stages, and the head GAP(slow) ++ GAP(fast) → scaled GELU.
  */
 import { BACKBONE_INPUT_NAME, BACKBONE_OUTPUT_NAME, type SfNfNetSpec } from '@mule-ts/core';
-import { materialise, nfBlock, plain, scaledGelu, wsConv, type BackboneGraphContext, type Feature, type ScaleFolding } from './backbone-layers.js';
+import { materialise, nfBlock, plain, scaledGelu, wsConv, type BackboneGraphContext, type ConvRanges, type Feature, type ScaleFolding } from './backbone-layers.js';
 import { OnnxGraphBuilder, concatEncodedModel, type EncodedModel } from './onnx-graph-builder.js';
 import { writeFileAtomic } from '../output/write-file-atomic.js';
 
@@ -36,6 +36,18 @@ export interface BackboneOnnxOptions {
    * file; ORT folds the casts at load and computes in float32). Default 'float32'. Not with keepWs.
    */
   weights?: 'float32' | 'float16';
+  /** int8: the calibrated input/output range of each conv by prefix; those convs become QDQ convs. */
+  int8Ranges?: ReadonlyMap<string, ConvRanges>;
+  /**
+   * Calibration: also output every weight-standardised conv's input and output (float32), named
+   * `calibration/<prefix>/input` and `.../output`; `onConv` is told each (prefix, input, output).
+   */
+  calibrationOutputs?: boolean;
+}
+
+/** The graph output names of a conv's input and output in a calibration model. */
+export function calibrationOutputNames(prefix: string): { input: string; output: string } {
+  return { input: `calibration/${prefix}/input`, output: `calibration/${prefix}/output` };
 }
 
 export interface BackboneOnnxSummary {
@@ -71,7 +83,10 @@ export function buildBackboneOnnxModel(
     activationGain: spec.activationGain,
     alpha: spec.alpha,
     weights: options.weights ?? 'float32',
+    ...(options.int8Ranges ? { int8Ranges: options.int8Ranges } : {}),
   };
+  const observed: Array<{ prefix: string; input: string; output: string }> = [];
+  if (options.calibrationOutputs) ctx.observeConv = (prefix, input, output) => observed.push({ prefix, input, output });
   const [height, , channels] = spec.inputShape;
   // The height is always known; the width is dynamic unless fixed (see tf-same-padding.ts).
   const width = options.width === undefined || options.width === 'dynamic' ? null : options.width;
@@ -117,6 +132,11 @@ export function buildBackboneOnnxModel(
   const activated = b.scoped('head', () => scaledGelu(ctx, features));
   const embedding = materialise(ctx, activated, BACKBONE_OUTPUT_NAME);
   b.output(embedding.name, [BATCH_DIM, spec.embeddingDim]);
+  for (const { prefix, input, output } of observed) {
+    const names = calibrationOutputNames(prefix);
+    b.output(b.node('Identity', [input], {}, names.input), [BATCH_DIM, `${prefix}/ci`, `${prefix}/hi`, `${prefix}/wi`]);
+    b.output(b.node('Identity', [output], {}, names.output), [BATCH_DIM, `${prefix}/co`, `${prefix}/ho`, `${prefix}/wo`]);
+  }
 
   const encoded = b.encodeChunks({
     producerName: 'mule-ts',

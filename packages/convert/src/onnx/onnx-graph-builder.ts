@@ -229,6 +229,15 @@ export class OnnxGraphBuilder {
     return this.node('Cast', [`${name}.f16`], { to: attr.int(OnnxDataType.FLOAT) }, name);
   }
 
+  /** An integer initializer (int8, uint8 or int32), for quantized weights, biases and zero points. */
+  intTensor(name: string, data: Int8Array | Uint8Array | Int32Array, dims: readonly number[]): string {
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (data.length !== count) throw new Error(`ONNX initializer '${name}': ${data.length} values for shape [${dims.join(', ')}] (${count})`);
+    const dataType = data instanceof Int8Array ? OnnxDataType.INT8 : data instanceof Uint8Array ? OnnxDataType.UINT8 : OnnxDataType.INT32;
+    this.initializers.push({ name: this.define(name), dims: [...dims], dataType, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    return name;
+  }
+
   int64Tensor(name: string, data: readonly number[], dims: readonly number[]): string {
     const raw = new BigInt64Array(data.map((v) => BigInt(v)));
     this.initializers.push({

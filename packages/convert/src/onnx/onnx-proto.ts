@@ -122,7 +122,7 @@ message TypeProto {
 `;
 
 /** `TensorProto.DataType` values used here. */
-export const OnnxDataType = { FLOAT: 1, INT64: 7, FLOAT16: 10 } as const;
+export const OnnxDataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 export type OnnxDataTypeCode = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 /** `AttributeProto.AttributeType` values used here. */

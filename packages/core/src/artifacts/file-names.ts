@@ -8,7 +8,7 @@ export const BACKBONE_FILE_NAME = 'backbone.onnx';
  * The backbone's precisions: 'fp32' (backbone.onnx, what upstream computes) and 'fp16' (float16
  * weights: half the download, computed in float32). Each is its own file, verified on its own.
  */
-export const BACKBONE_PRECISIONS = ['fp32', 'fp16'] as const;
+export const BACKBONE_PRECISIONS = ['fp32', 'fp16', 'int8'] as const;
 export type BackbonePrecision = (typeof BACKBONE_PRECISIONS)[number];
 
 /** The backbone file of a precision: backbone.onnx for fp32, backbone-<precision>.onnx otherwise. */

@@ -9,7 +9,7 @@ export const PARITY_JSON_FILE = 'parity.json';
 export const PARITY_MD_FILE = 'parity.md';
 
 /** Write to a sibling temporary file, then rename over the target: readers see old or new, never half. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
   const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temporary, text);
   await rename(temporary, path);

@@ -1,0 +1,63 @@
+// writeInt8Variant on a converted small fixture: the candidates judged on held-out audio, the best
+// one written with its manifest entry, every conv's drift reported; the runtime refuses the file
+// until verify --precision int8 passes, and then runs it.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { convertKerasFile } from '@mule-ts/convert';
+import { parseManifest } from '@mule-ts/core';
+import { writeKerasFixture } from '@mule-ts/keras-fixture';
+import { MuleModel } from '@mule-ts/runtime';
+import { describePythonLookup, findPython, makeTempDir, sha256OfFile } from '@mule-ts/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INT8_THRESHOLDS, resolveThresholds } from '../compare/index.js';
+import { verifyArtifacts } from '../verification/index.js';
+import { INT8_FILE_NAME, writeInt8Variant } from './int8-variant.js';
+
+const lookup = findPython(['numpy', 'h5py']);
+if (!lookup.python) console.warn(`skipping the int8 verification: no python3 with numpy and h5py (${describePythonLookup(lookup)})`);
+
+describe('writeInt8Variant (small fixture)', () => {
+  let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+  const path = (...p: string[]): string => join(tmp.dir, ...p);
+
+  beforeAll(async () => {
+    tmp = await makeTempDir('mule-int8-');
+    await writeKerasFixture({ size: 'small', seed: 4, out: path('m.keras') });
+    await convertKerasFile({ keras: path('m.keras'), outDir: path('art') });
+  }, 60_000);
+  afterAll(() => tmp?.cleanup());
+
+  it('judges every candidate on held-out audio, writes the best with its manifest entry and reports per-conv drift', async () => {
+    const messages: string[] = [];
+    const summary = await writeInt8Variant({ artifacts: path('art'), onProgress: (m) => messages.push(m) });
+    expect(summary.file).toBe(path('art', INT8_FILE_NAME));
+    const best = Math.max(...summary.candidates.map((c) => c.clipCosine));
+    expect(summary.chosen.clipCosine).toBe(best);
+    expect(summary.candidates.map((c) => c.label)).toContain(summary.chosen.label);
+    for (const c of summary.candidates) {
+      expect(c.minSliceCosine).toBeGreaterThan(0.9);
+      expect(c.minSliceCosine).toBeLessThan(1); // quantized: not the fp32 output
+    }
+    const drifts = summary.layerDrift.map((d) => d.relativeRms);
+    expect(drifts).toEqual([...drifts].sort((a, b) => b - a));
+    expect(summary.layerDrift.length).toBeGreaterThan(summary.quantizedConvs - 1);
+    expect(messages.some((m) => /held-out per-slice cosine/.test(m))).toBe(true);
+
+    const manifest = parseManifest(await readFile(path('art', 'manifest.json'), 'utf8'), 'manifest.json');
+    expect(manifest.files[INT8_FILE_NAME]).toEqual({ sha256: await sha256OfFile(summary.file), bytes: summary.bytes });
+    await expect(MuleModel.load(path('art'), { precision: 'int8' })).rejects.toThrow(/backbone-int8\.onnx have no passing verification record/);
+  }, 120_000);
+
+  it.skipIf(!lookup.python)('verify --precision int8 judges it by its own thresholds and records it; the runtime then runs it', async () => {
+    const outcome = await verifyArtifacts({ onnx: true, precision: 'int8', artifacts: path('art'), runner: 'python', thresholds: resolveThresholds({}, 'int8') });
+    const stages = Object.fromEntries(outcome.result.stages.map((s) => [s.stage, s]));
+    console.log(`int8 variant, small fixture, verify test signal: backbone min row cosine ${stages.backbone!.metrics!.minRowCosine.toFixed(6)}, clip cosine ${stages.embedding!.metrics!.cosine.toFixed(6)}`);
+    expect(stages.backbone!.threshold).toEqual(INT8_THRESHOLDS.backbone);
+    expect(Object.keys(outcome.record!.files).sort()).toEqual(['backbone-int8.onnx', 'config.json']);
+    expect(outcome.result.verdict).toBe('pass');
+    const model = await MuleModel.load(path('art'), { precision: 'int8' });
+    expect(model.precision).toBe('int8');
+    expect(model.verification.record?.id).toBe(outcome.record!.id);
+    await model.close();
+  }, 120_000);
+});
