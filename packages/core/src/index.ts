@@ -83,6 +83,7 @@ export {
 } from './frontend/frontend-params.js';
 export { LOG_MEL_NON_FINITE_VALUE, logMelSpectrogram, type LogMelSpectrogram } from './frontend/log-mel.js';
 export { melFilterbank, type FilterbankParams, type MelFilterbank } from './frontend/mel-filterbank.js';
+export { centredHannWindow } from './frontend/hann-window.js';
 export { extractSlices, sliceCentres, type ExtractSlicesOptions, type MelSlices, type ShortClipMode } from './frontend/slicer.js';
 export { prepareClip, type PreparedClip } from './frontend/prepare-clip.js';
 

@@ -65,14 +65,20 @@ export interface BackboneOnnx {
   initializerCount: number;
 }
 
-/** Builds the backbone graph; `tensor(name)` returns a canonical tensor (runtime `canonical-names.ts`). */
-export function buildBackboneOnnxModel(
+/**
+ * Adds the backbone to `b`, reading `input` (N, 1, mel bins, W), and names its (N, D) embedding
+ * `outputName`; returns the graph context (for the metadata) and the convs observed for calibration. Shared by the backbone file and the
+ * whole-pipeline file.
+ */
+export function addBackboneGraph(
+  b: OnnxGraphBuilder,
   spec: SfNfNetSpec,
   tensor: (name: string) => Float32Array,
-  options: BackboneOnnxOptions = {},
-): BackboneOnnx {
+  options: BackboneOnnxOptions,
+  input: Feature,
+  outputName: string,
+): { ctx: BackboneGraphContext; observed: Array<{ prefix: string; input: string; output: string }> } {
   if (options.weights === 'float16' && options.keepWs) throw new Error('float16 weights need the standardised kernels baked in (keepWs: false)');
-  const b = new OnnxGraphBuilder('sfnfnet_f0_backbone');
   const ctx: BackboneGraphContext = {
     b,
     tensor,
@@ -87,15 +93,6 @@ export function buildBackboneOnnxModel(
   };
   const observed: Array<{ prefix: string; input: string; output: string }> = [];
   if (options.calibrationOutputs) ctx.observeConv = (prefix, input, output) => observed.push({ prefix, input, output });
-  const [height, , channels] = spec.inputShape;
-  // The height is always known; the width is dynamic unless fixed (see tf-same-padding.ts).
-  const width = options.width === undefined || options.width === 'dynamic' ? null : options.width;
-  const input: Feature = {
-    name: b.input(BACKBONE_INPUT_NAME, [BATCH_DIM, channels, height, width ?? WIDTH_DIM]),
-    h: height,
-    w: width,
-  };
-
   const stem = (path: 'slow' | 'fast'): Feature => {
     let x = plain(input);
     spec[path].stem.forEach((conv, i) => {
@@ -130,13 +127,37 @@ export function buildBackboneOnnxModel(
     return { name: b.flatten(pooled, 1), h: 1, w: 1 };
   });
   const activated = b.scoped('head', () => scaledGelu(ctx, features));
-  const embedding = materialise(ctx, activated, BACKBONE_OUTPUT_NAME);
-  b.output(embedding.name, [BATCH_DIM, spec.embeddingDim]);
+  materialise(ctx, activated, outputName);
+  return { ctx, observed };
+}
+
+/** Calibration: every observed conv's input and output as graph outputs (after the model's own). */
+function addCalibrationOutputs(b: OnnxGraphBuilder, observed: ReadonlyArray<{ prefix: string; input: string; output: string }>): void {
   for (const { prefix, input, output } of observed) {
     const names = calibrationOutputNames(prefix);
     b.output(b.node('Identity', [input], {}, names.input), [BATCH_DIM, `${prefix}/ci`, `${prefix}/hi`, `${prefix}/wi`]);
     b.output(b.node('Identity', [output], {}, names.output), [BATCH_DIM, `${prefix}/co`, `${prefix}/ho`, `${prefix}/wo`]);
   }
+}
+
+/** Builds the backbone graph; `tensor(name)` returns a canonical tensor (runtime `canonical-names.ts`). */
+export function buildBackboneOnnxModel(
+  spec: SfNfNetSpec,
+  tensor: (name: string) => Float32Array,
+  options: BackboneOnnxOptions = {},
+): BackboneOnnx {
+  const b = new OnnxGraphBuilder('sfnfnet_f0_backbone');
+  const [height, , channels] = spec.inputShape;
+  // The height is always known; the width is dynamic unless fixed (see tf-same-padding.ts).
+  const width = options.width === undefined || options.width === 'dynamic' ? null : options.width;
+  const input: Feature = {
+    name: b.input(BACKBONE_INPUT_NAME, [BATCH_DIM, channels, height, width ?? WIDTH_DIM]),
+    h: height,
+    w: width,
+  };
+  const { ctx, observed } = addBackboneGraph(b, spec, tensor, options, input, BACKBONE_OUTPUT_NAME);
+  b.output(BACKBONE_OUTPUT_NAME, [BATCH_DIM, spec.embeddingDim]);
+  addCalibrationOutputs(b, observed);
 
   const encoded = b.encodeChunks({
     producerName: 'mule-ts',
