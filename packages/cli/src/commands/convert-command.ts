@@ -1,7 +1,7 @@
 /** `mule convert --keras FILE [--out DIR] [--no-onnx] [--keep-ws] [--variants fp16,int8] [--calibration DIR]` */
 import { resolve } from 'node:path';
 import { BACKBONE_FILE_NAME, SAFETENSORS_FILE_NAME, backboneFileName } from '@mule-ts/core';
-import { CONVERT_VARIANTS, convertKerasFile } from '@mule-ts/convert';
+import { CONVERT_VARIANTS, PIPELINE_FILE_NAME, convertKerasFile } from '@mule-ts/convert';
 import { writeInt8Variant } from '@mule-ts/verify';
 import { choiceFlag, parseCommandArgs } from '../args/parse-command-args.js';
 import { ByteProgress, formatBytes } from '../byte-progress.js';
@@ -10,7 +10,7 @@ import type { CliIo } from '../io.js';
 import { requireExisting } from '../input-error.js';
 import { UsageError } from '../usage-error.js';
 
-export const CONVERT_USAGE = `Usage: mule convert --keras FILE [--out DIR] [--no-onnx] [--keep-ws] [--variants fp16,int8]
+export const CONVERT_USAGE = `Usage: mule convert --keras FILE [--out DIR] [--no-onnx] [--keep-ws] [--variants fp16,int8,pipeline]
                     [--calibration DIR]
 
 Converts a MULE Keras model (.keras v3 zip or legacy .h5; the format is read from the bytes) into
@@ -27,7 +27,9 @@ atomically: a failed run leaves nothing new behind. The artifacts then need a pa
                  quantized convs, about twice the fp32 speed on CPUs with int8 dot products;
                  calibrated, the method and the convs kept float32 chosen by measured drift);
                  each is verified on its own (mule verify --onnx --precision P) and chosen with
-                 mule embed --precision P
+                 mule embed --precision P; and pipeline (pipeline.onnx: the whole pipeline, a
+                 16 kHz waveform in, the embedding and timeline out, for any ONNX runtime;
+                 verified with mule verify --onnx --pipeline)
   --calibration DIR  calibrate int8 on the audio files in DIR (default: a built-in generated set)
 `;
 
@@ -90,7 +92,8 @@ export async function runConvertCommand(args: readonly string[], io: CliIo, cwd:
   }
   const st = summary.files[SAFETENSORS_FILE_NAME]!;
   const onnx = summary.files[BACKBONE_FILE_NAME];
-  const variantFiles = requested.map((v) => `, ${backboneFileName(v)} (${formatBytes(summary.files[backboneFileName(v)]!.bytes)})`).join('');
+  const variantFile = (v: (typeof requested)[number]): string => (v === 'pipeline' ? PIPELINE_FILE_NAME : backboneFileName(v));
+  const variantFiles = requested.map((v) => `, ${variantFile(v)} (${formatBytes(summary.files[variantFile(v)]!.bytes)})`).join('');
   io.stdout.write(
     [
       '',
@@ -101,7 +104,7 @@ export async function runConvertCommand(args: readonly string[], io: CliIo, cwd:
       `  written      ${outDir}/${SAFETENSORS_FILE_NAME} (${formatBytes(st.bytes)})${onnx ? `, ${BACKBONE_FILE_NAME} (${formatBytes(onnx.bytes)})` : ''}${variantFiles}, config.json, manifest.json`,
       `  sha256       ${st.sha256}`,
       `  next         mule verify --onnx --artifacts ${outDir}   (mule embed runs verified artifacts only)`,
-      ...requested.map((v) => `               mule verify --onnx --precision ${v} --artifacts ${outDir}`),
+      ...requested.map((v) => `               mule verify --onnx ${v === 'pipeline' ? '--pipeline' : `--precision ${v}`} --artifacts ${outDir}`),
       '',
     ].join('\n'),
   );

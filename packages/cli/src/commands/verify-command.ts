@@ -14,7 +14,7 @@ import { UsageError } from '../usage-error.js';
 
 export const VERIFY_USAGE = `Usage: mule verify [--onnx] [--artifacts DIR] [--keras FILE] [--audio FILE]
                    [--runner python|uv|pyodide] [--thresholds FILE.json] [--out DIR]
-                   [--precision fp32|fp16|int8]
+                   [--precision fp32|fp16|int8 | --pipeline]
        mule verify --reference DUMP [--onnx --artifacts DIR] [--audio FILE] [--out DIR]
 
 Compares the mule-ts runtime, run with the artifacts' config.json, with the independent float64
@@ -45,6 +45,9 @@ the audio file). Stages the dump holds no array for are not compared. The record
   --thresholds FILE   JSON {"stage": {"minCosine": x, "maxAbs": y}} overriding the defaults
   --out DIR           where parity.json and parity.md go (default: the artifacts directory,
                       else ./artifacts/verify)
+  --pipeline          verify pipeline.onnx (mule convert --variants pipeline: the whole pipeline in
+                      one file) instead of a backbone file: implies --onnx; its timeline and clip
+                      embedding are judged end to end with the fp32 thresholds
   --precision P       the backbone file the ONNX stages verify: fp32 (backbone.onnx, default),
                       fp16 (backbone-fp16.onnx; per-slice cosine >= 0.99999, max-rel <= 5e-3) or
                       int8 (backbone-int8.onnx; per-slice cosine >= 0.9995, clip >= 0.9999);
@@ -66,6 +69,7 @@ const FLAGS = {
   out: { type: 'string' },
   reference: { type: 'string' },
   precision: { type: 'string' },
+  pipeline: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -102,7 +106,8 @@ export async function runVerifyCommand(args: readonly string[], io: CliIo, cwd: 
   };
   const outcome = await verifyArtifacts(
     {
-      onnx: values.onnx === true,
+      onnx: values.onnx === true || values.pipeline === true,
+      ...(values.pipeline === true ? { pipelineOnnx: true } : {}),
       runner,
       thresholds,
       cwd,

@@ -26,7 +26,7 @@ import {
 import { openKerasFile } from '../keras/open-keras-file.js';
 import { createStagedOutput, writeStagedFile } from '../output/index.js';
 import { buildCanonicalCheckpoint, recogniseSfNfNet } from '../recognise/index.js';
-import { writeBackboneOnnx } from '../onnx/index.js';
+import { writeBackboneOnnx, writePipelineOnnx } from '../onnx/index.js';
 import { openSafetensors, writeSafetensors } from '../safetensors/index.js';
 import { CONVERTER } from './converter-version.js';
 
@@ -41,8 +41,12 @@ export interface ConvertProgress {
   tensor?: string;
 }
 
-/** The backbone variants the converter writes on its own (int8 needs calibration with a runtime). */
-export const CONVERT_VARIANTS = ['fp16'] as const;
+/**
+ * The variants the converter writes on its own (int8 needs calibration with a runtime): fp16
+ * (backbone-fp16.onnx) and pipeline (pipeline.onnx: waveform in, embedding and timeline out).
+ */
+export const CONVERT_VARIANTS = ['fp16', 'pipeline'] as const;
+export const PIPELINE_FILE_NAME = 'pipeline.onnx';
 export type ConvertVariant = (typeof CONVERT_VARIANTS)[number];
 
 export interface ConvertOptions {
@@ -121,7 +125,18 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
             producerVersion: CONVERTER.version,
           });
           files[BACKBONE_FILE_NAME] = { sha256: onnx.sha256, bytes: onnx.byteLength };
-          for (const variant of new Set(options.variants ?? [])) {
+          const variants = new Set(options.variants ?? []);
+          if (variants.has('pipeline')) {
+            progress({ phase: 'onnx', tensor: PIPELINE_FILE_NAME });
+            const config = makeModelConfig(checkpoint.spec, checkpoint.parameterCount, isReleased);
+            const written = await writePipelineOnnx(staged.pathFor(PIPELINE_FILE_NAME), checkpoint.spec, (name) => tensors.readTensor(name), config, {
+              source: options.keras,
+              producerVersion: CONVERTER.version,
+            });
+            files[PIPELINE_FILE_NAME] = { sha256: written.sha256, bytes: written.byteLength };
+          }
+          for (const variant of variants) {
+            if (variant === 'pipeline') continue;
             const file = backboneFileName(variant);
             progress({ phase: 'onnx', tensor: file });
             const written = await writeBackboneOnnx(staged.pathFor(file), checkpoint.spec, (name) => tensors.readTensor(name), {

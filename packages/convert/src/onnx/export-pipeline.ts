@@ -16,8 +16,9 @@
  */
 import { BACKBONE_OUTPUT_NAME, centredHannWindow, melFilterbank, type FrontEndParams, type SfNfNetSpec } from '@mule-ts/core';
 import type { Feature } from './backbone-layers.js';
-import { addBackboneGraph, type BackboneOnnx, type BackboneOnnxOptions } from './export-backbone.js';
+import { addBackboneGraph, type BackboneOnnx, type BackboneOnnxOptions, type BackboneOnnxSummary } from './export-backbone.js';
 import { OnnxGraphBuilder, attr } from './onnx-graph-builder.js';
+import { writeFileAtomic } from '../output/write-file-atomic.js';
 
 export const PIPELINE_INPUT_NAME = 'waveform';
 export const PIPELINE_EMBEDDING_NAME = 'embedding';
@@ -132,4 +133,17 @@ export function buildPipelineOnnxModel(
     metadata: { input_convention: 'mono, int16 / 65536 with channels summed (upstream), resampled to 16 kHz with resampy kaiser_best' },
   });
   return { encoded, nodeCount: b.nodeCount, initializerCount: b.initializerCount };
+}
+
+/** Builds pipeline.onnx and writes it atomically (streaming the weights). */
+export async function writePipelineOnnx(
+  file: string,
+  spec: SfNfNetSpec,
+  tensor: (name: string) => Float32Array,
+  frontEnd: Pick<FrontEndParams, 'melFrontEnd' | 'slicing'>,
+  options: Pick<BackboneOnnxOptions, 'source' | 'producerVersion'> = {},
+): Promise<BackboneOnnxSummary> {
+  const { encoded, nodeCount, initializerCount } = buildPipelineOnnxModel(spec, tensor, frontEnd, options);
+  const { sha256 } = await writeFileAtomic(file, encoded.chunks);
+  return { byteLength: encoded.byteLength, sha256, nodeCount, initializerCount };
 }

@@ -10,6 +10,7 @@ export {
   buildBackboneOnnxModel,
   writeBackboneOnnx,
 } from './export-backbone.js';
+export { buildPipelineOnnxModel, writePipelineOnnx, PIPELINE_EMBEDDING_NAME, PIPELINE_INPUT_NAME, PIPELINE_TIMELINE_NAME } from './export-pipeline.js';
 export type { BackboneOnnx, BackboneOnnxOptions, BackboneOnnxSummary } from './export-backbone.js';
 export { tfSamePadding, tfSamePadding2d } from './tf-same-padding.js';
 export type { AxisPadding, SamePadding2d } from './tf-same-padding.js';

@@ -12,14 +12,15 @@ export interface CandidateEmbedding {
   embedding: Float32Array | null;
   sliceCount: number;
   embeddingDim: number;
-  centres: number[];
+  /** Null when the model does not say (pipeline.onnx): the slices are then judged through the timeline. */
+  centres: number[] | null;
 }
 
 /** The ONNX backbone side: `backbone.onnx` through onnxruntime-node, as users run it. */
 export interface CandidateModel {
   embeddingDim: number;
-  /** (count, mel bins, width) standardised slices back to back -> (count, D). */
-  embedSlices(slices: Float32Array, count: number, width: number): Promise<Float32Array>;
+  /** (count, mel bins, width) standardised slices back to back -> (count, D); null when the model takes a waveform only (pipeline.onnx). */
+  embedSlices: ((slices: Float32Array, count: number, width: number) => Promise<Float32Array>) | null;
   /** The whole pipeline on a waveform at the model's rate. */
   embed(waveform: Float32Array): Promise<CandidateEmbedding>;
   close(): Promise<void>;

@@ -23,7 +23,7 @@ export function renderParityMarkdown(result: ParityResult): string {
   lines.push(`- runtime: ${cell(result.candidate)}`);
   if (result.artifactsDir) lines.push(`- artifacts: \`${result.artifactsDir}\``);
   if (result.keras) lines.push(`- Keras file: \`${result.keras}\``);
-  lines.push(`- ONNX stages: ${result.onnx ? `requested (--onnx): \`${backboneFileName(result.precision)}\` (${result.precision})` : 'not requested (front-end only)'}`);
+  lines.push(`- ONNX stages: ${result.onnx ? `requested (--onnx): \`${result.pipelineOnnx ? 'pipeline.onnx' : backboneFileName(result.precision)}\` (${result.pipelineOnnx ? 'the whole pipeline, waveform in' : result.precision})` : 'not requested (front-end only)'}`);
   lines.push('');
   lines.push('| stage | verdict | cosine (min row) | max-abs | max-rel | shape | threshold | margin |');
   lines.push('|---|---|---|---|---|---|---|---|');

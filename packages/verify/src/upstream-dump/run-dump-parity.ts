@@ -18,7 +18,8 @@ import { loadAudio, type LoadedAudio } from '@mule-ts/runtime';
 import type { ParityStage, StageThreshold } from '../compare/index.js';
 import { RUNTIME_PIPELINE, type CandidateModel, type CandidatePipeline } from '../parity/candidate-pipeline.js';
 import { judgeArrays, stageNotRun } from '../parity/judge-stage.js';
-import { parityVerdict, type ParityResult } from '../parity/run-parity.js';
+import { PIPELINE_ONLY, parityVerdict, type ParityResult } from '../parity/run-parity.js';
+import { loadPipelineCandidate } from '../parity/pipeline-candidate.js';
 import type { StageResult } from '../parity/stage-result.js';
 import type { FloatArray, UpstreamDump } from './read-upstream-dump.js';
 
@@ -36,6 +37,8 @@ export interface DumpParityOptions {
   pipeline?: CandidatePipeline;
   /** Which backbone file the model stages run (default 'fp32': backbone.onnx). */
   precision?: BackbonePrecision;
+  /** Run pipeline.onnx (waveform in) instead of a backbone file: timeline and embedding end to end. */
+  pipelineOnnx?: boolean;
   onProgress?: (message: string) => void;
 }
 
@@ -213,6 +216,7 @@ export async function runDumpParity(options: DumpParityOptions): Promise<ParityR
     reference: { runner: 'upstream-dump', description: dump.description, manifests: [] },
     candidate: pipeline.description,
     precision: options.precision ?? 'fp32',
+    ...(options.pipelineOnnx ? { pipelineOnnx: true } : {}),
     artifactsDir: options.artifactsDir ?? null,
     keras: null,
     stages,
@@ -242,7 +246,7 @@ async function runModelStages(
   let model: CandidateModel;
   try {
     progress(`runtime: loading ${options.artifactsDir} (backbone.onnx)`);
-    model = await pipeline.loadModel(options.artifactsDir, options.precision ?? 'fp32');
+    model = options.pipelineOnnx ? await loadPipelineCandidate(options.artifactsDir) : await pipeline.loadModel(options.artifactsDir, options.precision ?? 'fp32');
   } catch (e) {
     return notRun(`cannot load the runtime model: ${(e as Error).message}`);
   }
@@ -250,14 +254,15 @@ async function runModelStages(
   try {
     // backbone on upstream's slices
     const count = slices?.shape[0] ?? 0;
-    if (!slices || (!embeddings && count > 0)) out.push(stageNotRun('backbone', 'not-requested', DESCRIPTIONS.backbone, `the dump holds no ${slices ? 'embeddings.npy' : 'slices.npy'}`));
+    if (!model.embedSlices) out.push(stageNotRun('backbone', 'not-requested', DESCRIPTIONS.backbone, PIPELINE_ONLY));
+    else if (!slices || (!embeddings && count > 0)) out.push(stageNotRun('backbone', 'not-requested', DESCRIPTIONS.backbone, `the dump holds no ${slices ? 'embeddings.npy' : 'slices.npy'}`));
     else if (count === 0) out.push(bothEmpty('backbone', 0, thresholds.backbone));
     else {
       const t = performance.now();
       const width = slices.shape[2]!;
       progress(`runtime: backbone.onnx on upstream's ${count} slice(s) of width ${width}`);
       try {
-        const y = await model.embedSlices(Float32Array.from(slices.data), count, width);
+        const y = await model.embedSlices!(Float32Array.from(slices.data), count, width);
         out.push(judgeArrays('backbone', { values: y, shape: [count, model.embeddingDim] }, { values: embeddings!.data, shape: embeddings!.shape }, thresholds.backbone, { description: DESCRIPTIONS.backbone, rows: count, seconds: elapsed(t) }));
       } catch (e) {
         out.push(stageNotRun('backbone', 'not-run', DESCRIPTIONS.backbone, `the runtime failed: ${(e as Error).message}`, thresholds.backbone));
@@ -290,7 +295,7 @@ async function runModelStages(
       out.push({ ...bothEmpty('embedding', e2e.embedding ? 1 : 0, thresholds.embedding), candidateShape: e2e.embedding ? [e2e.embedding.length] : [0] });
       return out;
     }
-    const problems = dump.centres && dump.centres.join(',') !== e2e.centres.join(',') ? [`centres [${e2e.centres.join(', ')}] differ from upstream's [${dump.centres.join(', ')}]`] : [];
+    const problems = dump.centres && e2e.centres && dump.centres.join(',') !== e2e.centres.join(',') ? [`centres [${e2e.centres.join(', ')}] differ from upstream's [${dump.centres.join(', ')}]`] : [];
     if (!timeline) out.push(stageNotRun('timeline', 'not-requested', DESCRIPTIONS.timeline, 'the dump holds no timeline.npy'));
     else {
       // Upstream's timeline is (D, K); compared per slice, in the runtime's (K, D) layout.

@@ -38,13 +38,13 @@ const firstFailure = (result: ParityResult): string | undefined => result.stages
 describe.skipIf(!goldens || !ffmpeg)('verify --reference on the genuine upstream goldens (seed-1 full fixture)', () => {
   let tmp: Awaited<ReturnType<typeof makeTempDir>>;
   const path = (...p: string[]): string => join(tmp.dir, ...p);
-  const verify = (reference: string, onnx = true) =>
-    verifyArtifacts({ onnx, reference, artifacts: path('artifacts'), runner: 'python', thresholds: resolveThresholds(), out: path('reports') });
+  const verify = (reference: string, onnx = true, pipelineOnnx = false) =>
+    verifyArtifacts({ onnx, reference, artifacts: path('artifacts'), runner: 'python', thresholds: resolveThresholds(), out: path('reports'), ...(pipelineOnnx ? { pipelineOnnx } : {}) });
 
   beforeAll(async () => {
     tmp = await makeTempDir('mule-upstream-goldens-');
     await writeKerasFixture({ size: 'full', seed: 1, out: path('fixture.keras') });
-    await convertKerasFile({ keras: path('fixture.keras'), outDir: path('artifacts') });
+    await convertKerasFile({ keras: path('fixture.keras'), outDir: path('artifacts'), variants: ['pipeline'] });
     await rm(path('fixture.keras')); // a full-size model: keep only the converted copy
   }, 180_000);
   afterAll(() => tmp?.cleanup());
@@ -93,6 +93,15 @@ describe.skipIf(!goldens || !ffmpeg)('verify --reference on the genuine upstream
     });
     const manifest = parseManifest(await readFile(path('artifacts', 'manifest.json'), 'utf8'), 'manifest.json');
     expect(verificationStatus(manifest, ['config.json', 'backbone.onnx'])).toMatchObject({ state: 'verified', record: { id: outcome.record!.id } });
+  });
+
+  it.each(cases)('%s: pipeline.onnx (the whole pipeline, float32) gives upstream\'s timeline and clip embedding', async (name, { slices }) => {
+    const outcome = await verify(join(goldens!, name), true, true);
+    const timeline = outcome.result.stages.find((s) => s.stage === 'timeline')!;
+    console.log(`${name} pipeline.onnx: ${outcome.result.stages.map((s) => `${s.stage} ${s.status}`).join('; ')}${timeline.metrics ? `; timeline max-rel ${timeline.metrics.maxRel.toExponential(2)}` : ''}`);
+    expect(statuses(outcome.result)).toEqual({ decoding: 'pass', waveform: 'pass', mel: 'pass', slices: 'pass', backbone: 'not-requested', timeline: 'pass', embedding: 'pass' });
+    expect(timeline.candidateShape).toEqual(slices > 0 ? [1728, slices] : [0]);
+    expect(Object.keys(outcome.record!.files).sort()).toEqual(['config.json', 'pipeline.onnx']);
   });
 
   describe('a sabotaged copy of u7 fails first at the stage that was changed', () => {

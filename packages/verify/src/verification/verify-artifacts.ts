@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { convertKerasFile, type ConvertPhase } from '@mule-ts/convert';
+import { PIPELINE_FILE_NAME, convertKerasFile, type ConvertPhase } from '@mule-ts/convert';
 import {
   backboneFileName,
   MANIFEST_FILE_NAME,
@@ -34,6 +34,8 @@ export interface VerifyRequest {
   onnx: boolean;
   /** Which backbone file the ONNX stages verify (default 'fp32': backbone.onnx; 'fp16': backbone-fp16.onnx). */
   precision?: BackbonePrecision;
+  /** Verify pipeline.onnx (the whole pipeline in one file) instead of a backbone file; needs `onnx`. */
+  pipelineOnnx?: boolean;
   /** The Keras file the reference evaluates; default: the manifest's recorded source, when it is there and unchanged. */
   keras?: string;
   /** Converted artifacts to verify; with only `keras`, it is converted into `<cwd>/artifacts/verify` first. */
@@ -86,6 +88,9 @@ interface Plan {
 
 export async function verifyArtifacts(request: VerifyRequest, hooks: VerifyHooks = {}): Promise<VerifyOutcome> {
   const progress = hooks.onProgress ?? (() => undefined);
+  if (request.pipelineOnnx && (!request.onnx || precisionOf(request) !== 'fp32')) {
+    throw new VerifyInputError('pipeline.onnx is verified by the ONNX stages, in float32', 'give --onnx --pipeline without --precision');
+  }
   if (request.reference !== undefined) return verifyAgainstDump(request, hooks, progress);
   const plan = await planVerification(request, hooks, progress);
   const runner = await openRunner(request, hooks);
@@ -117,7 +122,7 @@ export async function verifyArtifacts(request: VerifyRequest, hooks: VerifyHooks
     progress(artifactsDir ? `front-end parameters: ${join(artifactsDir, MODEL_CONFIG_FILE_NAME)}` : "front-end parameters: upstream MULE's (no artifacts)");
     // The bytes the record will bind: checked against the manifest before the run (planVerification,
     // or just written by the converter) and again after it, once, here.
-    const covered = artifactsDir ? [MODEL_CONFIG_FILE_NAME, ...(request.onnx ? [backboneFileName(precisionOf(request))] : [])] : [];
+    const covered = artifactsDir ? [MODEL_CONFIG_FILE_NAME, ...(request.onnx ? [onnxFileOf(request)] : [])] : [];
 
     const audio: ParityAudio = plan.audio ? await readParityAudio(plan.audio, frontEnd) : testSignalAudio();
     progress(`audio: ${audio.description}`);
@@ -132,6 +137,7 @@ export async function verifyArtifacts(request: VerifyRequest, hooks: VerifyHooks
       ...(keras ? { keras } : {}),
       ...(hooks.pipeline ? { pipeline: hooks.pipeline } : {}),
       precision: precisionOf(request),
+      ...(request.pipelineOnnx ? { pipelineOnnx: true } : {}),
       onProgress: progress,
     });
 
@@ -144,6 +150,8 @@ export async function verifyArtifacts(request: VerifyRequest, hooks: VerifyHooks
 }
 
 const precisionOf = (request: VerifyRequest): BackbonePrecision => request.precision ?? 'fp32';
+/** The ONNX file a request's model stages run. */
+const onnxFileOf = (request: VerifyRequest): string => (request.pipelineOnnx ? PIPELINE_FILE_NAME : backboneFileName(precisionOf(request)));
 
 interface RecordTarget {
   artifactsDir: string | null;
@@ -213,7 +221,7 @@ async function verifyAgainstDump(request: VerifyRequest, hooks: VerifyHooks, pro
     if (request.artifacts === undefined) throw new VerifyInputError('--onnx with --reference needs the artifacts whose backbone.onnx to compare', 'give --artifacts DIR (written by mule convert)');
   }
   const artifactsDir = request.artifacts ? resolve(cwd, request.artifacts) : null;
-  const manifest = artifactsDir ? await checkArtifacts(artifactsDir, request.onnx, precisionOf(request)) : null;
+  const manifest = artifactsDir ? await checkArtifacts(artifactsDir, request.onnx, onnxFileOf(request)) : null;
   if (request.onnx && manifest) {
     if (dump.model?.sha256 && dump.model.sha256 !== manifest.source.sha256) {
       throw new VerifyInputError(
@@ -233,12 +241,13 @@ async function verifyAgainstDump(request: VerifyRequest, hooks: VerifyHooks, pro
     ...(artifactsDir ? { artifactsDir } : {}),
     ...(hooks.pipeline ? { pipeline: hooks.pipeline } : {}),
     precision: precisionOf(request),
+    ...(request.pipelineOnnx ? { pipelineOnnx: true } : {}),
     onProgress: progress,
   });
   if (request.onnx && !dump.model?.sha256) {
     result.notes.push('The dump records no sha256 of the model upstream ran: the artifacts are bound to it only through the numbers compared.');
   }
-  const covered = artifactsDir ? [MODEL_CONFIG_FILE_NAME, ...(request.onnx ? [backboneFileName(precisionOf(request))] : [])] : [];
+  const covered = artifactsDir ? [MODEL_CONFIG_FILE_NAME, ...(request.onnx ? [onnxFileOf(request)] : [])] : [];
   const reportDir = request.out ? resolve(cwd, request.out) : (artifactsDir ?? resolve(cwd, 'artifacts', 'verify'));
   return recordOutcome(result, { artifactsDir, covered, source: request.onnx && dump.model?.sha256 ? 'manifest' : null, reportDir }, progress);
 }
@@ -272,7 +281,7 @@ async function planVerification(request: VerifyRequest, hooks: VerifyHooks, prog
   if (audio) await mustBeFile(audio, '--audio', 'give an audio file ffmpeg can decode, a WAV, or a 1-D .npy waveform');
 
   const artifactsDir = request.artifacts ? resolve(cwd, request.artifacts) : null;
-  const manifest = artifactsDir ? await checkArtifacts(artifactsDir, request.onnx, precisionOf(request)) : null;
+  const manifest = artifactsDir ? await checkArtifacts(artifactsDir, request.onnx, onnxFileOf(request)) : null;
 
   let keras: Plan['keras'] = null;
   if (request.keras) {
@@ -329,15 +338,16 @@ async function mustBeFile(path: string, flag: string, hint: string): Promise<voi
 }
 
 /** The artifacts must be a converted model whose files match their manifest. */
-async function checkArtifacts(dir: string, onnx: boolean, precision: BackbonePrecision): Promise<ArtifactManifest> {
+async function checkArtifacts(dir: string, onnx: boolean, onnxFile: string): Promise<ArtifactManifest> {
   const hint = 'point --artifacts at a directory written by mule convert (it holds manifest.json, config.json, backbone.onnx)';
   if (!existsSync(dir)) throw new VerifyInputError(`--artifacts ${dir}: no such directory`, hint);
   try {
     const manifest = await readManifest(dir);
-    const needed = [MODEL_CONFIG_FILE_NAME, ...(onnx ? [backboneFileName(precision)] : [])];
+    const needed = [MODEL_CONFIG_FILE_NAME, ...(onnx ? [onnxFile] : [])];
     const missing = needed.filter((n) => !Object.prototype.hasOwnProperty.call(manifest.files, n));
     if (missing.length > 0) {
-      const convert = precision === 'fp32' ? 'convert the Keras file again without --no-onnx (mule convert --keras FILE --out DIR)' : `convert the Keras file again with the variant (mule convert --keras FILE --out DIR --variants ${precision})`;
+      const variant = onnxFile === PIPELINE_FILE_NAME ? 'pipeline' : onnxFile.replace(/^backbone-(.*)\.onnx$/, '$1');
+      const convert = onnxFile === backboneFileName('fp32') ? 'convert the Keras file again without --no-onnx (mule convert --keras FILE --out DIR)' : `convert the Keras file again with the variant (mule convert --keras FILE --out DIR --variants ${variant})`;
       throw new VerifyInputError(`${join(dir, MANIFEST_FILE_NAME)} lists no ${missing.join(' or ')}`, convert);
     }
     await readModelConfig(join(dir, MODEL_CONFIG_FILE_NAME));
