@@ -1,13 +1,16 @@
 /**
  * `pnpm bench runtime`: backbone throughput in onnxruntime-node at batch 1, 8 and 32 next to the
  * machine's float32 matmul rate (ORT MatMul and numpy, measured in the same rounds), the front-end's
- * speed, and ORT's graph optimisation levels. Rounds are interleaved and medians reported, so a
+ * speed, ORT's graph optimisation levels, the backbone file of each precision the artifacts list
+ * (fp32, fp16, int8) and pipeline.onnx against the runtime path. Rounds are interleaved and medians reported, so a
  * load change on a shared machine hits every row alike.
  */
 import { BACKBONE_FILE_NAME, BACKBONE_PRECISIONS, MODEL_CONFIG_FILE_NAME, backboneFileName, extractSlices, logMelSpectrogram, type BackbonePrecision } from '@mule-ts/core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PIPELINE_FILE_NAME, PIPELINE_INPUT_NAME } from '@mule-ts/convert';
+import * as ort from 'onnxruntime-node';
 import { readManifest, readModelConfig, type BackboneSessionOptions, type GraphOptimizationLevel } from '@mule-ts/runtime';
 import { BackboneSession, POINTWISE_CONV_CHANNEL_BATCH, ortSessionOptions, type BackboneSessionSettings } from '@mule-ts/runtime/internal';
 import { backboneFlops, type FlopCount } from './backbone-flops.js';
@@ -52,6 +55,14 @@ export interface PrecisionRow {
   sessionSeconds: number[];
 }
 
+/** pipeline.onnx against the runtime path (TypeScript front-end + backbone.onnx) on the same clip. */
+export interface PipelineRow {
+  seconds: number;
+  slices: number;
+  runtime: RunTimes;
+  pipeline: RunTimes;
+}
+
 export interface RuntimeBenchResult {
   artifacts: string;
   generated: boolean;
@@ -68,6 +79,8 @@ export interface RuntimeBenchResult {
   levels: LevelRow[];
   /** Each backbone file the artifacts list (fp32, and the variants converted with them). */
   precisions: PrecisionRow[];
+  /** When the artifacts list pipeline.onnx. */
+  pipeline: PipelineRow | null;
   rounds: number;
   levelRounds: number;
 }
@@ -184,6 +197,26 @@ export async function benchRuntime(options: RuntimeBenchOptions = {}): Promise<R
       log(`precisions round ${r + 1}/${levelRounds} done`);
     }
 
+    // pipeline.onnx on the clip against the runtime path on the same clip, one session at a time.
+    let pipelineRow: PipelineRow | null = null;
+    if (manifest.files[PIPELINE_FILE_NAME]) {
+      const count = clipSlices.length / sliceSize;
+      pipelineRow = { seconds: FRONT_END_CLIP_SECONDS, slices: count, runtime: emptyRunTimes(), pipeline: emptyRunTimes() };
+      const waveform = new ort.Tensor('float32', clip, [1, clip.length]);
+      for (let r = 0; r < levelRounds; r++) {
+        const s = await BackboneSession.open(backboneFile, config.backbone, options.session);
+        const runtimePath = async () => s.run(frontEnd().data, count, frames);
+        await runtimePath();
+        for (let k = 0; k < 2; k++) await timeRun(runtimePath, pipelineRow.runtime);
+        await s.release();
+        const p = await ort.InferenceSession.create(join(artifacts, PIPELINE_FILE_NAME), ortSessionOptions(options.session));
+        await p.run({ [PIPELINE_INPUT_NAME]: waveform });
+        for (let k = 0; k < 2; k++) await timeRun(() => p.run({ [PIPELINE_INPUT_NAME]: waveform }), pipelineRow.pipeline);
+        await p.release();
+        log(`pipeline round ${r + 1}/${levelRounds} done`);
+      }
+    }
+
     return {
       artifacts,
       generated: !options.artifacts,
@@ -199,6 +232,7 @@ export async function benchRuntime(options: RuntimeBenchOptions = {}): Promise<R
       frontEnd: { label: `log-mel + slices, ${FRONT_END_CLIP_SECONDS} s clip`, times: frontEndTimes, workPerRun: FRONT_END_CLIP_SECONDS },
       levels,
       precisions,
+      pipeline: pipelineRow,
       rounds,
       levelRounds,
     };
@@ -279,6 +313,18 @@ export function formatRuntimeBench(r: RuntimeBenchResult): string {
     lines.push(
       `  target: int8 >= 2.5x the fp32 backbone at batch ${LEVEL_BATCH}: ${ratio.toFixed(2)}x, ${ratio >= 2.5 ? 'MET' : 'NOT MET'}` +
         (ratio >= 2.5 ? '' : ' (what stays float between the int8 convs: GELU, squeeze-excite, the residual adds, the Q/DQ pairs, and the convs the drift check keeps in float32)'),
+    );
+  }
+  if (r.pipeline) {
+    const runtimeRate = r.pipeline.slices / median(r.pipeline.runtime.wall);
+    const pipelineRate = r.pipeline.slices / median(r.pipeline.pipeline.wall);
+    const ratio = pipelineRate / runtimeRate;
+    lines.push(
+      '',
+      `  pipeline.onnx, ${r.pipeline.seconds} s clip at 16 kHz (${r.pipeline.slices} slices, one run; ${r.levelRounds} rounds of 2, one session open at a time)`,
+      `  runtime path (log-mel + slices in TypeScript, backbone.onnx)  ${runtimeRate.toFixed(2)} slices/s`,
+      `  pipeline.onnx (the same in one ONNX graph)                    ${pipelineRate.toFixed(2)} slices/s  ${ratio.toFixed(2)}x`,
+      `  target: within 10% of the runtime path: ${ratio >= 0.9 ? 'MET' : 'NOT MET'}`,
     );
   }
   if (r.precisions.some((p) => p.precision === 'fp16')) {
