@@ -52,7 +52,7 @@ describe('runMule', () => {
       [['convert', '--kears', 'x'], 'error [USAGE]: unknown option --kears (did you mean --keras?)\n  mule convert --help lists the options\n'],
       [['convert', '--keras'], 'error [USAGE]: --keras needs a value (use --keras=VALUE for a value starting with -)\n  mule convert --help lists the options\n'],
       [['convert', '--no-onnx=yes', '--keras', 'x'], 'error [USAGE]: --no-onnx takes no value\n  mule convert --help lists the options\n'],
-      [['convert', '--keras', 'x', '--variants', 'fp61'], 'error [USAGE]: --variants takes fp16, int8, got "fp61" (did you mean fp16?)\n  mule convert --help lists the options\n'],
+      [['convert', '--keras', 'x', '--variants', 'fp61'], 'error [USAGE]: --variants takes fp16, pipeline, int8, got "fp61" (did you mean fp16?)\n  mule convert --help lists the options\n'],
       [['convert', '--keras', 'x', '--variants', 'fp16', '--no-onnx'], 'error [USAGE]: --variants are ONNX files: not with --no-onnx\n  mule convert --help lists the options\n'],
       [['convert', '--keras', 'x', '--calibration', 'audio/'], 'error [USAGE]: --calibration calibrates the int8 variant: give --variants int8\n  mule convert --help lists the options\n'],
       [['verify', '--precision', 'int4'], 'error [USAGE]: --precision takes fp32, fp16, int8, got "int4" (did you mean int8?)\n  mule verify --help lists the options\n'],
