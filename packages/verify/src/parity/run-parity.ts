@@ -87,7 +87,8 @@ function elapsed(since: number): number {
   return (performance.now() - since) / 1000;
 }
 
-function transpose(values: ArrayLike<number>, rows: number, cols: number): Float64Array {
+/** (rows, cols) row-major -> (cols, rows): upstream's (D, K) timelines against the runtime's (K, D). */
+export function transpose(values: ArrayLike<number>, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c]!;
   return out;

@@ -18,7 +18,7 @@ import { loadAudio, type LoadedAudio } from '@mule-ts/runtime';
 import type { ParityStage, StageThreshold } from '../compare/index.js';
 import { RUNTIME_PIPELINE, type CandidateModel, type CandidatePipeline } from '../parity/candidate-pipeline.js';
 import { judgeArrays, stageNotRun } from '../parity/judge-stage.js';
-import { PIPELINE_ONLY, parityVerdict, type ParityResult } from '../parity/run-parity.js';
+import { PIPELINE_ONLY, parityVerdict, transpose, type ParityResult } from '../parity/run-parity.js';
 import { loadPipelineCandidate } from '../parity/pipeline-candidate.js';
 import type { StageResult } from '../parity/stage-result.js';
 import type { FloatArray, UpstreamDump } from './read-upstream-dump.js';
@@ -61,12 +61,6 @@ function dumpMono(decoded: FloatArray): Float32Array {
   const mono = new Float32Array(n);
   for (let c = 0; c < channels; c++) for (let i = 0; i < n; i++) mono[i]! += decoded.data[c * n + i]!;
   return mono;
-}
-
-function transpose(values: ArrayLike<number>, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c]!;
-  return out;
 }
 
 /** A stage where upstream and the runtime both have nothing (no slice): pass when both agree. */
