@@ -10,6 +10,7 @@ import {
   backboneFileName,
   MODEL_CONFIG_FILE_NAME,
   MuleError,
+  embedPreparedClips,
   prepareClip,
   verificationStatus,
   type ArtifactManifest,
@@ -165,8 +166,16 @@ export class MuleModel {
    * slices of all clips share batches.
    */
   async embedPrepared(clips: readonly PreparedClip[], options: Pick<EmbedOptions, 'returnStages'> = {}): Promise<EmbedResult[]> {
-    const outputs = await this.runBackbone(clips);
-    return clips.map((clip, i) => this.assemble(clip, outputs[i]!, options));
+    const results = await embedPreparedClips(clips, (slices, count, width) => this.embedSlices(slices, count, width), {
+      embeddingDim: this.embeddingDim,
+      melBins: this.config.backbone.input.shape[2],
+      fullWidth: this.sliceWidth,
+      batchSize: this.batchSize,
+    });
+    return results.map((r, i) => {
+      const clip = clips[i]!;
+      return { ...r, ...(options.returnStages && clip.mel ? { stages: { mel: clip.mel, slices: clip.slices } } : {}) };
+    });
   }
 
   /** Frames in a full slice (config.json `backbone.input.shape[3]`, 300). */
@@ -188,51 +197,5 @@ export class MuleModel {
 
   async close(): Promise<void> {
     await this.session.release();
-  }
-
-  /** Runs every full-width slice of every clip in shared batches; narrower slices one by one. */
-  private async runBackbone(clips: readonly PreparedClip[]): Promise<Float32Array[]> {
-    const dim = this.embeddingDim;
-    const fullWidth = this.sliceWidth;
-    const outputs = clips.map((c) => new Float32Array(c.slices.slices.length * dim));
-    const queue: Array<{ clip: number; slice: number }> = [];
-    for (const [ci, c] of clips.entries()) {
-      for (const [si, width] of c.slices.widths.entries()) {
-        if (width === fullWidth) {
-          queue.push({ clip: ci, slice: si });
-        } else {
-          const y = await this.embedSlices(c.slices.slices[si]!, 1, width);
-          outputs[ci]!.set(y, si * dim);
-        }
-      }
-    }
-    const per = this.config.backbone.input.shape[2] * fullWidth;
-    for (let start = 0; start < queue.length; start += this.batchSize) {
-      const part = queue.slice(start, start + this.batchSize);
-      const batch = new Float32Array(part.length * per);
-      part.forEach((q, i) => batch.set(clips[q.clip]!.slices.slices[q.slice]!, i * per));
-      const y = await this.embedSlices(batch, part.length, fullWidth);
-      part.forEach((q, i) => outputs[q.clip]!.set(y.subarray(i * dim, (i + 1) * dim), q.slice * dim));
-    }
-    return outputs;
-  }
-
-  private assemble(clip: PreparedClip, timeline: Float32Array, options: Pick<EmbedOptions, 'returnStages'>): EmbedResult {
-    const dim = this.embeddingDim;
-    const k = clip.slices.slices.length;
-    let embedding: Float32Array | null = null;
-    if (k > 0) {
-      const sum = new Float64Array(dim);
-      for (let r = 0; r < k; r++) for (let j = 0; j < dim; j++) sum[j]! += timeline[r * dim + j]!;
-      embedding = Float32Array.from(sum, (v) => v / k);
-    }
-    return {
-      embedding,
-      timeline,
-      sliceCount: k,
-      embeddingDim: dim,
-      centres: clip.slices.centres,
-      ...(options.returnStages && clip.mel ? { stages: { mel: clip.mel, slices: clip.slices } } : {}),
-    };
   }
 }
