@@ -23,6 +23,7 @@ const root = process.cwd();
 const CONDITIONS: Record<string, () => boolean> = {
   'MULE_SLOW_TESTS unset': () => !process.env.MULE_SLOW_TESTS,
   '../shared/keras-samples absent': () => !existsSync(resolve(root, '..', 'shared', 'keras-samples')) && !process.env.MULE_KERAS_SAMPLES,
+  'chromium absent': () => !existsSync(process.env.MULE_CHROMIUM ?? '/usr/bin/chromium'),
   '../shared/reference/upstream-goldens absent': () => !existsSync(resolve(root, '..', 'shared', 'reference', 'upstream-goldens')) && !process.env.MULE_UPSTREAM_GOLDENS,
 };
 
@@ -31,9 +32,10 @@ let failed = 0;
 let skipped = 0;
 const missing: string[] = [];
 const skippedTests: Array<{ file: string; title: string; fullName: string }> = [];
-for (const pkg of readdirSync('packages')) {
-  if (!existsSync(join('packages', pkg, 'package.json'))) continue;
-  const report = join('packages', pkg, '.vitest-report.json');
+const workspaces = ['packages', 'apps'].flatMap((dir) => (existsSync(dir) ? readdirSync(dir).map((name) => join(dir, name)) : []));
+for (const pkg of workspaces) {
+  if (!existsSync(join(pkg, 'package.json'))) continue;
+  const report = join(pkg, '.vitest-report.json');
   if (!existsSync(report)) {
     missing.push(pkg);
     continue;

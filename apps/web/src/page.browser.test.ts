@@ -1,0 +1,97 @@
+// The page in a real Chromium (Debian's, driven by playwright-core): it loads a converted, verified
+// fixture from the server, embeds a generated WAV dropped into it, and the embedding equals the Node
+// runtime's for the same file, on the threaded WebAssembly path (cross-origin isolated) and on the
+// single-threaded one (served without COOP/COEP). A screenshot goes to artifacts/browser/.
+import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { convertKerasFile } from '@mule-ts/convert';
+import { writeKerasFixture } from '@mule-ts/keras-fixture';
+import { MuleModel } from '@mule-ts/runtime';
+import { encodePcm16Wav, makeTempDir } from '@mule-ts/test-utils';
+import { generateTestSignal, resolveThresholds, verifyArtifacts } from '@mule-ts/verify';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveStatic } from './serve.js';
+
+const CHROMIUM = process.env.MULE_CHROMIUM ?? '/usr/bin/chromium';
+const here = dirname(fileURLToPath(import.meta.url));
+const appDir = resolve(here, '..');
+const screenshots = resolve(appDir, '..', '..', 'artifacts', 'browser');
+if (!existsSync(CHROMIUM)) console.warn(`skipping the browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium, or set MULE_CHROMIUM)`);
+
+describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
+  let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+  let browser: Browser;
+  let nodeEmbedding: Float32Array;
+
+  beforeAll(async () => {
+    tmp = await makeTempDir('mule-page-');
+    await promisify(execFile)(process.execPath, [resolve(appDir, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', join(tmp.dir, 'dist'), '--emptyOutDir'], { cwd: appDir });
+    await writeKerasFixture({ size: 'small', seed: 8, out: join(tmp.dir, 'm.keras') });
+    await convertKerasFile({ keras: join(tmp.dir, 'm.keras'), outDir: join(tmp.dir, 'model') });
+    const verified = await verifyArtifacts({ onnx: true, artifacts: join(tmp.dir, 'model'), runner: 'python', thresholds: resolveThresholds() });
+    expect(verified.result.verdict).toBe('pass');
+    const signal = generateTestSignal({ seconds: 7, seed: 3 });
+    await writeFile(join(tmp.dir, 'clip.wav'), encodePcm16Wav({ channels: signal.channels.map((c) => Int16Array.from(c)), sampleRate: signal.sampleRate }));
+    const node = await MuleModel.load(join(tmp.dir, 'model'));
+    nodeEmbedding = (await node.embedFile(join(tmp.dir, 'clip.wav'), { decoder: 'wav' })).embedding!;
+    await node.close();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await tmp?.cleanup();
+  });
+
+  it.each([
+    ['threaded (cross-origin isolated)', true],
+    ['single-threaded (no COOP/COEP)', false],
+  ])('%s: the embedding equals the Node runtime\'s for the same WAV', async (label, isolated) => {
+    const server = await serveStatic(join(tmp.dir, 'dist'), { '/models/demo/': join(tmp.dir, 'model') }, isolated);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(server.url);
+      const info = (await page.evaluate(() => (window as unknown as { muleInfo: { crossOriginIsolated: boolean; threads: number } }).muleInfo));
+      expect(info.crossOriginIsolated).toBe(isolated);
+      if (isolated) expect(info.threads).toBeGreaterThan(1);
+      else expect(info.threads).toBe(1);
+      await page.click('#load');
+      await page.waitForFunction(() => /model loaded|refused/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 120_000 });
+      expect(await page.textContent('#status')).toMatch(/^model loaded: config\.json and backbone\.onnx verified/);
+      await page.setInputFiles('#files', join(tmp.dir, 'clip.wav'));
+      await page.waitForFunction(() => (window as unknown as { muleResults?: unknown[] }).muleResults?.length === 1, null, { timeout: 120_000 });
+      const [result] = (await page.evaluate(() => (window as unknown as { muleResults: Array<{ embedding: number[] }> }).muleResults));
+      const got = Float32Array.from(result!.embedding);
+      let dot = 0;
+      let aa = 0;
+      let bb = 0;
+      let maxAbs = 0;
+      for (let i = 0; i < got.length; i++) {
+        dot += got[i]! * nodeEmbedding[i]!;
+        aa += got[i]! ** 2;
+        bb += nodeEmbedding[i]! ** 2;
+        maxAbs = Math.max(maxAbs, Math.abs(got[i]! - nodeEmbedding[i]!));
+      }
+      const cosine = dot / Math.sqrt(aa * bb);
+      console.log(`browser ${label}, ${info.threads} thread(s): cosine to the Node runtime 1-${(1 - cosine).toExponential(1)}, max-abs ${maxAbs.toExponential(2)}`);
+      expect(got.length).toBe(nodeEmbedding.length);
+      expect(cosine).toBeGreaterThanOrEqual(0.999999);
+      expect(maxAbs).toBeLessThanOrEqual(1e-5);
+      await mkdir(screenshots, { recursive: true });
+      await page.screenshot({ path: join(screenshots, `page-${isolated ? 'threaded' : 'single-thread'}.png`), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  }, 180_000);
+});
