@@ -4,11 +4,12 @@
 // single-threaded one (served without COOP/COEP). A screenshot goes to artifacts/browser/.
 import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { convertKerasFile } from '@mule-ts/convert';
+import { decodeNpy } from '@mule-ts/core';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
 import { MuleModel } from '@mule-ts/runtime';
 import { encodePcm16Wav, makeTempDir } from '@mule-ts/test-utils';
@@ -18,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveStatic } from './serve.js';
 
 const CHROMIUM = process.env.MULE_CHROMIUM ?? '/usr/bin/chromium';
+const MARKUP_NAME = '<img src=x onerror=alert(1)>clip.wav';
 const here = dirname(fileURLToPath(import.meta.url));
 const appDir = resolve(here, '..');
 const screenshots = resolve(appDir, '..', '..', 'artifacts', 'browser');
@@ -36,7 +38,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
     const verified = await verifyArtifacts({ onnx: true, artifacts: join(tmp.dir, 'model'), runner: 'python', thresholds: resolveThresholds() });
     expect(verified.result.verdict).toBe('pass');
     const signal = generateTestSignal({ seconds: 7, seed: 3 });
+    // A file name that would be markup if the page wrote it as HTML.
     await writeFile(join(tmp.dir, 'clip.wav'), encodePcm16Wav({ channels: signal.channels.map((c) => Int16Array.from(c)), sampleRate: signal.sampleRate }));
+    await copyFile(join(tmp.dir, 'clip.wav'), join(tmp.dir, MARKUP_NAME));
+    await convertKerasFile({ keras: join(tmp.dir, 'm.keras'), outDir: join(tmp.dir, 'unverified') });
     const node = await MuleModel.load(join(tmp.dir, 'model'));
     nodeEmbedding = (await node.embedFile(join(tmp.dir, 'clip.wav'), { decoder: 'wav' })).embedding!;
     await node.close();
@@ -54,7 +59,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
     ['threaded (cross-origin isolated)', true],
     ['single-threaded (no COOP/COEP)', false],
   ])('%s: the embedding equals the Node runtime\'s for the same WAV', async (label, isolated) => {
-    const server = await serveStatic(join(tmp.dir, 'dist'), { '/models/demo/': join(tmp.dir, 'model') }, isolated);
+    const server = await serveStatic(join(tmp.dir, 'dist'), { '/models/demo/': join(tmp.dir, 'model'), '/models/unverified/': join(tmp.dir, 'unverified') }, isolated);
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -87,7 +92,26 @@ describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
       expect(cosine).toBeGreaterThanOrEqual(0.999999);
       expect(maxAbs).toBeLessThanOrEqual(1e-5);
       await mkdir(screenshots, { recursive: true });
+      if (isolated) {
+        // file names are text, never markup; the timeline is drawn; the table and the download hold the file
+        await page.setInputFiles('#files', join(tmp.dir, MARKUP_NAME));
+        await page.waitForFunction(() => (window as unknown as { muleResults?: unknown[] }).muleResults?.length === 2, null, { timeout: 120_000 });
+        expect(await page.$('#results img')).toBeNull();
+        expect(await page.textContent('#results')).toContain(MARKUP_NAME);
+        expect(await page.$$('#results canvas.timeline')).toHaveLength(2);
+        expect(await page.textContent('#similarity')).toContain(MARKUP_NAME);
+        const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-npy')]);
+        const npy = decodeNpy(await readFile((await download.path())!), 'embeddings.npy');
+        expect(npy.shape).toEqual([2, got.length]);
+        expect(Array.from((npy.data as Float32Array).subarray(0, got.length))).toEqual(Array.from(got));
+      }
       await page.screenshot({ path: join(screenshots, `page-${isolated ? 'threaded' : 'single-thread'}.png`), fullPage: true });
+      if (isolated) {
+        await page.fill('#model-url', '/models/unverified/');
+        await page.click('#load');
+        await page.waitForFunction(() => /^refused/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 60_000 });
+        expect(await page.textContent('#status')).toMatch(/refused: .* are not verified: config\.json and backbone\.onnx have no passing verification record/);
+      }
       expect(errors).toEqual([]);
     } finally {
       await page.close();
