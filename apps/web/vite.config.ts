@@ -33,4 +33,5 @@ export default defineConfig({
   server: { headers: isolation },
   preview: { headers: isolation },
   build: { target: 'es2022' },
+  worker: { format: 'es' },
 });

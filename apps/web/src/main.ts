@@ -1,18 +1,15 @@
 /// <reference types="vite/client" />
 import { encodeNpy } from '@mule-ts/core';
-import { MuleModel } from '@mule-ts/web';
-import * as ort from 'onnxruntime-web';
-// onnxruntime-web's WebAssembly and its loader as files of their own: the loader is also the
-// script of its worker threads, so it must not be this page's bundle.
-import ortLoader from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
-import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+import type { WorkerReply, WorkerRequest } from './embed-worker.js';
 import { drawTimeline, similarityTable } from './views.js';
 
-ort.env.wasm.wasmPaths = { mjs: ortLoader, wasm: ortWasm };
 // Threads need a cross-origin isolated page (COOP/COEP headers); without them the WebAssembly
 // runs on one thread. ?threads=N asks for N (1 forces the single-threaded path).
 const requested = Number(new URLSearchParams(location.search).get('threads') ?? '0');
-ort.env.wasm.numThreads = crossOriginIsolated ? requested || Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+const threads = crossOriginIsolated ? requested || Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+// The model runs in a worker: the page stays responsive while it downloads and embeds.
+const worker = new Worker(new URL('./embed-worker.ts', import.meta.url), { type: 'module' });
+const send = (request: WorkerRequest): void => worker.postMessage(request);
 
 interface Embedded {
   name: string;
@@ -25,56 +22,69 @@ interface Embedded {
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $('status');
 const embedded: Embedded[] = [];
-let model: MuleModel | null = null;
+let loaded = false;
 const state = window as unknown as { muleInfo: unknown; muleResults: Array<{ name: string; embedding: number[]; sliceCount: number }> };
-state.muleInfo = { crossOriginIsolated, threads: ort.env.wasm.numThreads };
+state.muleInfo = { crossOriginIsolated, threads };
 state.muleResults = [];
 
 $('threads').textContent = crossOriginIsolated
-  ? `WebAssembly on ${ort.env.wasm.numThreads} thread(s) (the page is cross-origin isolated)`
+  ? `WebAssembly on ${threads} thread(s) in a worker (the page is cross-origin isolated)`
   : 'WebAssembly on 1 thread: the page is not cross-origin isolated (serve it with COOP/COEP headers for threads)';
 
 function say(text: string): void {
   status.textContent = text; // text, never HTML: everything shown may come from files
 }
 
-$('load').addEventListener('click', async () => {
-  const url = new URL($<HTMLInputElement>('model-url').value, location.href).toString();
-  try {
-    say(`loading ${url} ...`);
-    model = await MuleModel.load(url, {
-      onProgress: (p) => say(`downloading ${p.file}: ${(p.loadedBytes / 1e6).toFixed(1)} of ${(p.totalBytes / 1e6).toFixed(1)} MB`),
-    });
-    say(`model loaded: ${model.verification.reason}`);
-  } catch (e) {
-    model = null;
-    say(`refused: ${(e as Error).message}`);
+const pending = new Map<number, { file: File; label: HTMLElement; item: HTMLElement }>();
+let nextId = 0;
+
+worker.onmessage = (event: MessageEvent<WorkerReply>) => {
+  const m = event.data;
+  if (m.type === 'progress') say(m.text);
+  else if (m.type === 'loaded') {
+    loaded = true;
+    say(`model loaded: ${m.reason}`);
+  } else if (m.type === 'refused') {
+    loaded = false;
+    say(`refused: ${m.reason}`);
+  } else {
+    const job = pending.get(m.id);
+    if (!job) return;
+    pending.delete(m.id);
+    const { file, label, item } = job;
+    if (m.type === 'failed') {
+      label.textContent = `${file.name}: failed: ${m.reason}`;
+      return;
+    }
+    embedded.push({ name: file.name, embedding: m.embedding, timeline: m.timeline, sliceCount: m.sliceCount, decoder: m.decoder });
+    label.textContent = `${file.name}: ${m.seconds.toFixed(1)} s, ${m.sliceCount} slice(s), decoded by ${m.decoder === 'wav' ? 'the WAV reader (as in Node)' : 'WebAudio (not bit-identical to ffmpeg)'}`;
+    if (m.sliceCount > 0) item.append(drawTimeline(m.timeline, m.sliceCount, m.embeddingDim));
+    state.muleResults.push({ name: file.name, embedding: Array.from(m.embedding ?? []), sliceCount: m.sliceCount });
+    $('similarity').replaceChildren(similarityTable(embedded));
   }
+};
+
+$('load').addEventListener('click', () => {
+  const url = new URL($<HTMLInputElement>('model-url').value, location.href).toString();
+  loaded = false;
+  say(`loading ${url} ...`);
+  send({ type: 'load', url, threads });
 });
 
-$<HTMLInputElement>('files').addEventListener('change', async (event) => {
-  const files = Array.from((event.target as HTMLInputElement).files ?? []);
-  for (const file of files) {
+$<HTMLInputElement>('files').addEventListener('change', (event) => {
+  for (const file of Array.from((event.target as HTMLInputElement).files ?? [])) {
     const item = document.createElement('li');
     const label = document.createElement('span');
-    label.textContent = `${file.name}: waiting`;
     item.append(label);
     $('results').append(item);
-    if (!model) {
+    if (!loaded) {
       label.textContent = `${file.name}: load a model first`;
       continue;
     }
-    try {
-      label.textContent = `${file.name}: embedding ...`;
-      const r = await model.embedFile(file, file.name);
-      embedded.push({ name: file.name, embedding: r.embedding, timeline: r.timeline, sliceCount: r.sliceCount, decoder: r.audio.decoder });
-      label.textContent = `${file.name}: ${r.audio.seconds.toFixed(1)} s, ${r.sliceCount} slice(s), decoded by ${r.audio.decoder === 'wav' ? 'the WAV reader (as in Node)' : 'WebAudio (not bit-identical to ffmpeg)'}`;
-      if (r.sliceCount > 0) item.append(drawTimeline(r.timeline, r.sliceCount, r.embeddingDim));
-      state.muleResults.push({ name: file.name, embedding: Array.from(r.embedding ?? []), sliceCount: r.sliceCount });
-    } catch (e) {
-      label.textContent = `${file.name}: failed: ${(e as Error).message}`;
-    }
-    $('similarity').replaceChildren(similarityTable(embedded));
+    label.textContent = `${file.name}: embedding ...`;
+    const id = nextId++;
+    pending.set(id, { file, label, item });
+    send({ type: 'embed', id, file });
   }
 });
 
