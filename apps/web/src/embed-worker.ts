@@ -5,6 +5,7 @@
  * embeds. Messages in: {type: 'load', url, threads} | {type: 'embed', id, file}; out: progress,
  * loaded (the verification reason), refused (the reason), embedded (the result) or failed.
  */
+import type { BackbonePrecision } from '@mule-ts/core';
 import { MuleModel } from '@mule-ts/web';
 import * as ort from 'onnxruntime-web';
 // onnxruntime-web's loader and WebAssembly as files of their own: the loader is also the script of
@@ -12,7 +13,7 @@ import * as ort from 'onnxruntime-web';
 import ortLoader from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 
-export type WorkerRequest = { type: 'load'; url: string; threads: number } | { type: 'embed'; id: number; file: File };
+export type WorkerRequest = { type: 'load'; url: string; threads: number; precision: BackbonePrecision } | { type: 'embed'; id: number; file: File };
 export type WorkerReply =
   | { type: 'progress'; text: string }
   | { type: 'loaded'; reason: string }
@@ -33,6 +34,7 @@ scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
       await model?.close();
       model = null;
       model = await MuleModel.load(request.url, {
+        precision: request.precision,
         onProgress: (p) => reply({ type: 'progress', text: `downloading ${p.file}: ${(p.loadedBytes / 1e6).toFixed(1)} of ${(p.totalBytes / 1e6).toFixed(1)} MB` }),
       });
       reply({ type: 'loaded', reason: model.verification.reason });

@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-import { encodeNpy } from '@mule-ts/core';
+import { BACKBONE_PRECISIONS, MANIFEST_FILE_NAME, MODEL_CONFIG_FILE_NAME, backboneFileName, encodeNpy, parseManifest, type BackbonePrecision } from '@mule-ts/core';
 import type { WorkerReply, WorkerRequest } from './embed-worker.js';
 import { drawTimeline, similarityTable } from './views.js';
 
@@ -64,11 +64,28 @@ worker.onmessage = (event: MessageEvent<WorkerReply>) => {
   }
 };
 
+/** What each backbone file the model URL offers would download (read from its manifest). */
+async function showSizes(url: string): Promise<void> {
+  try {
+    const manifestUrl = new URL(MANIFEST_FILE_NAME, url).toString();
+    const manifest = parseManifest(await (await fetch(manifestUrl)).text(), manifestUrl);
+    const offered = BACKBONE_PRECISIONS.filter((p) => manifest.files[backboneFileName(p)]).map((p) => {
+      const file = backboneFileName(p);
+      return `${p}: ${file} ${(manifest.files[file]!.bytes / 1e6).toFixed(1)} MB`;
+    });
+    $('sizes').textContent = `downloads offered: ${offered.join('; ')} (+ config.json ${((manifest.files[MODEL_CONFIG_FILE_NAME]?.bytes ?? 0) / 1e3).toFixed(0)} kB)`;
+  } catch {
+    $('sizes').textContent = '';
+  }
+}
+
 $('load').addEventListener('click', () => {
   const url = new URL($<HTMLInputElement>('model-url').value, location.href).toString();
+  const precision = $<HTMLSelectElement>('precision').value as BackbonePrecision;
   loaded = false;
-  say(`loading ${url} ...`);
-  send({ type: 'load', url, threads });
+  say(`loading ${url} (${precision}) ...`);
+  void showSizes(url.endsWith('/') ? url : `${url}/`);
+  send({ type: 'load', url, threads, precision });
 });
 
 $<HTMLInputElement>('files').addEventListener('change', (event) => {

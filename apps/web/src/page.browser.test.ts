@@ -72,6 +72,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
       await page.click('#load');
       await page.waitForFunction(() => /model loaded|refused/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 120_000 });
       expect(await page.textContent('#status')).toMatch(/^model loaded: config\.json and backbone\.onnx verified/);
+      await page.waitForFunction(() => (document.getElementById('sizes')!.textContent ?? '') !== '', null, { timeout: 10_000 });
+      expect(await page.textContent('#sizes')).toMatch(/^downloads offered: fp32: backbone\.onnx \d+\.\d MB \(\+ config\.json \d+ kB\)$/);
       await page.setInputFiles('#files', join(tmp.dir, 'clip.wav'));
       await page.waitForFunction(() => (window as unknown as { muleResults?: unknown[] }).muleResults?.length === 1, null, { timeout: 120_000 });
       const [result] = (await page.evaluate(() => (window as unknown as { muleResults: Array<{ embedding: number[] }> }).muleResults));
