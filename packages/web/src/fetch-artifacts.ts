@@ -93,16 +93,20 @@ async function download(fetchFn: typeof fetch, url: string, file: string, expect
   return bytes;
 }
 
+/** The manifest's entry for `file`; MISSING_MEMBER naming the manifest when it lists none. */
+function listedEntry(baseUrl: string, manifest: ArtifactManifest, file: string): ArtifactManifest['files'][string] {
+  const entry = manifest.files[file];
+  if (entry) return entry;
+  const manifestUrl = urlOf(baseUrl, MANIFEST_FILE_NAME);
+  throw new MuleError('MISSING_MEMBER', `${manifestUrl} lists no ${file}`, {
+    file: manifestUrl,
+    hint: file.startsWith('backbone-') ? `convert with that variant (mule convert --variants ...), or choose another precision` : 'convert the Keras file again (mule convert)',
+  });
+}
+
 /** One file the manifest lists: from the cache when its sha256 is there, else downloaded and checked. */
 async function listedFile(baseUrl: string, manifest: ArtifactManifest, file: string, options: FetchArtifactsOptions, fetchFn: typeof fetch): Promise<Uint8Array> {
-  const entry = manifest.files[file];
-  const manifestUrl = urlOf(baseUrl, MANIFEST_FILE_NAME);
-  if (!entry) {
-    throw new MuleError('MISSING_MEMBER', `${manifestUrl} lists no ${file}`, {
-      file: manifestUrl,
-      hint: file.startsWith('backbone-') ? `convert with that variant (mule convert --variants ...), or choose another precision` : 'convert the Keras file again (mule convert)',
-    });
-  }
+  const entry = listedEntry(baseUrl, manifest, file);
   const cached = (await options.cache?.get(entry.sha256)) ?? null;
   if (cached) {
     options.onProgress?.({ file, loadedBytes: cached.length, totalBytes: entry.bytes });
@@ -129,9 +133,7 @@ export async function fetchArtifacts(baseUrl: string, options: FetchArtifactsOpt
   const precision = options.precision ?? 'fp32';
   const backboneFile = backboneFileName(precision);
   const files = [MODEL_CONFIG_FILE_NAME, backboneFile];
-  for (const f of files) {
-    if (!manifest.files[f]) await listedFile(baseUrl, manifest, f, options, fetchFn); // throws MISSING_MEMBER
-  }
+  for (const f of files) listedEntry(baseUrl, manifest, f);
   const verification = verificationStatus(manifest, files);
   if (!verification.verified) {
     const what = verification.state === 'failed' ? 'failed verification' : 'are not verified';

@@ -114,6 +114,7 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
       const files: Record<string, { sha256: string; bytes: number }> = {
         [SAFETENSORS_FILE_NAME]: { sha256: written.sha256, bytes: written.bytes },
       };
+      const config = makeModelConfig(checkpoint.spec, checkpoint.parameterCount, isReleased);
       if (options.onnx !== false) {
         progress({ phase: 'onnx' });
         // Built from the safetensors just written, so the ONNX holds exactly what they hold.
@@ -128,7 +129,6 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
           const variants = new Set(options.variants ?? []);
           if (variants.has('pipeline')) {
             progress({ phase: 'onnx', tensor: PIPELINE_FILE_NAME });
-            const config = makeModelConfig(checkpoint.spec, checkpoint.parameterCount, isReleased);
             const written = await writePipelineOnnx(staged.pathFor(PIPELINE_FILE_NAME), checkpoint.spec, (name) => tensors.readTensor(name), config, {
               source: options.keras,
               producerVersion: CONVERTER.version,
@@ -150,7 +150,6 @@ export async function convertKerasFile(options: ConvertOptions): Promise<Convert
           tensors.close();
         }
       }
-      const config = makeModelConfig(checkpoint.spec, checkpoint.parameterCount, isReleased);
       files[MODEL_CONFIG_FILE_NAME] = await writeStagedFile(staged, MODEL_CONFIG_FILE_NAME, `${JSON.stringify(config, null, 2)}\n`);
       const manifest: ArtifactManifest = {
         format: MANIFEST_FORMAT,

@@ -5,25 +5,22 @@
  */
 import { join } from 'node:path';
 import { PIPELINE_EMBEDDING_NAME, PIPELINE_FILE_NAME, PIPELINE_INPUT_NAME, PIPELINE_TIMELINE_NAME } from '@mule-ts/convert';
+import { MODEL_CONFIG_FILE_NAME } from '@mule-ts/core';
+import { readModelConfig } from '@mule-ts/runtime';
 import * as ort from 'onnxruntime-node';
 import type { CandidateModel } from './candidate-pipeline.js';
 
 export async function loadPipelineCandidate(artifactsDir: string): Promise<CandidateModel> {
+  const config = await readModelConfig(join(artifactsDir, MODEL_CONFIG_FILE_NAME));
   const session = await ort.InferenceSession.create(join(artifactsDir, PIPELINE_FILE_NAME), { executionMode: 'sequential', interOpNumThreads: 1 });
-  let embeddingDim = 0;
-  const dims = session.outputMetadata?.find?.((m) => m.name === PIPELINE_EMBEDDING_NAME);
-  if (dims && dims.isTensor && typeof dims.shape[0] === 'number') embeddingDim = dims.shape[0];
   return {
-    get embeddingDim() {
-      return embeddingDim;
-    },
+    embeddingDim: config.backbone.output.shape[1],
     embedSlices: null,
     async embed(waveform) {
       const out = await session.run({ [PIPELINE_INPUT_NAME]: new ort.Tensor('float32', Float32Array.from(waveform), [1, waveform.length]) });
       const timeline = out[PIPELINE_TIMELINE_NAME]!;
       const embedding = out[PIPELINE_EMBEDDING_NAME]!.data as Float32Array;
       const [sliceCount, dim] = timeline.dims as [number, number];
-      embeddingDim = dim;
       return { timeline: timeline.data as Float32Array, embedding: sliceCount > 0 ? embedding : null, sliceCount, embeddingDim: dim, centres: null };
     },
     close: () => session.release(),

@@ -106,8 +106,11 @@ export async function runDumpParity(options: DumpParityOptions): Promise<ParityR
   }
   if (loaded) notes.push(...loaded.warnings);
 
+  // Upstream's decoded mono: judged by the decoding stage, fed to the waveform stage.
+  const upstreamMono = a.decoded_44k ? dumpMono(a.decoded_44k) : null;
+
   // decoding
-  if (!a.decoded_44k) absent('decoding', 'decoded_44k.npy');
+  if (!a.decoded_44k || !upstreamMono) absent('decoding', 'decoded_44k.npy');
   else if (!loaded) results.set('decoding', stageNotRun('decoding', 'not-run', DESCRIPTIONS.decoding, decodeError!, thresholds.decoding));
   else {
     const problems: string[] = [];
@@ -116,10 +119,9 @@ export async function runDumpParity(options: DumpParityOptions): Promise<ParityR
     }
     const channels = a.decoded_44k.shape[0]!;
     if (loaded.channelCount !== channels) problems.push(`the runtime decoded ${loaded.channelCount} channel(s), upstream ${channels}`);
-    const mono = dumpMono(a.decoded_44k);
     results.set(
       'decoding',
-      judgeArrays('decoding', { values: loaded.decoded!, shape: [loaded.decoded!.length] }, { values: mono, shape: [mono.length] }, thresholds.decoding, {
+      judgeArrays('decoding', { values: loaded.decoded!, shape: [loaded.decoded!.length] }, { values: upstreamMono, shape: [upstreamMono.length] }, thresholds.decoding, {
         description: DESCRIPTIONS.decoding,
         problems,
         seconds: elapsed(t),
@@ -128,8 +130,8 @@ export async function runDumpParity(options: DumpParityOptions): Promise<ParityR
   }
 
   // waveform: fed upstream's decoded mono when the dump has it, else the runtime's decode.
-  const decodedMono = a.decoded_44k ? dumpMono(a.decoded_44k) : (loaded?.decoded ?? null);
-  const decodedRate = a.decoded_44k ? frontEnd.decoding.sampleRate : (loaded?.decodedSampleRate ?? 0);
+  const decodedMono = upstreamMono ?? loaded?.decoded ?? null;
+  const decodedRate = upstreamMono ? frontEnd.decoding.sampleRate : (loaded?.decodedSampleRate ?? 0);
   if (!a.waveform) absent('waveform', 'waveform.npy');
   else if (!decodedMono) results.set('waveform', stageNotRun('waveform', 'not-run', DESCRIPTIONS.waveform, decodeError!, thresholds.waveform));
   else {

@@ -201,7 +201,7 @@ export async function writeInt8Variant(options: Int8VariantOptions): Promise<Int
       say(`int8: ${plan.label}: held-out per-slice cosine >= ${candidate.minSliceCosine.toFixed(6)}, clip cosine >= ${candidate.clipCosine.toFixed(6)} (vs fp32)`);
       if (!best || candidate.clipCosine > best.candidate.clipCosine) best = { candidate, bytes, ranges: chosen };
     }
-    const layerDrift = await convDrift(config.spec, tensor, best!.ranges, heldOut, prefixes);
+    const layerDrift = await convDrift(calibrationModel, config.spec, tensor, best!.ranges, heldOut, prefixes);
     say(`int8: chose "${best!.candidate.label}"; the convs drifting most: ${layerDrift.slice(0, 5).map((l) => `${l.conv} ${l.relativeRms.toExponential(1)}`).join(', ')}`);
 
     const file = join(dir, INT8_FILE_NAME);
@@ -224,15 +224,16 @@ export async function writeInt8Variant(options: Int8VariantOptions): Promise<Int
   }
 }
 
-/** Relative RMS difference of every conv's output, int8 model against fp32, on the held-out slices (largest first). */
+/** Relative RMS difference of every conv's output, int8 model against fp32 (`reference`: the calibration model), on the held-out slices (largest first). */
 async function convDrift(
+  calibrationModel: Uint8Array,
   spec: Parameters<typeof buildBackboneOnnx>[0],
   tensor: (name: string) => Float32Array,
   ranges: Map<string, ConvRanges>,
   heldOut: CalibrationSlices,
   prefixes: readonly string[],
 ): Promise<Array<{ conv: string; relativeRms: number }>> {
-  const reference = await ort.InferenceSession.create(buildBackboneOnnx(spec, tensor, { calibrationOutputs: true }), SESSION_OPTIONS);
+  const reference = await ort.InferenceSession.create(calibrationModel, SESSION_OPTIONS);
   const quantized = await ort.InferenceSession.create(buildBackboneOnnx(spec, tensor, { calibrationOutputs: true, int8Ranges: ranges }), SESSION_OPTIONS);
   const sums = new Map(prefixes.map((p) => [p, { diff: 0, ref: 0 }]));
   try {
