@@ -1,5 +1,6 @@
 /// <reference types="vite/client" />
 import { BACKBONE_PRECISIONS, MANIFEST_FILE_NAME, MODEL_CONFIG_FILE_NAME, backboneFileName, encodeNpy, parseManifest, type BackbonePrecision } from '@mule-ts/core';
+import type { WebBackend } from '@mule-ts/web';
 import type { WorkerReply, WorkerRequest } from './embed-worker.js';
 import { drawTimeline, similarityTable } from './views.js';
 
@@ -44,6 +45,11 @@ worker.onmessage = (event: MessageEvent<WorkerReply>) => {
   else if (m.type === 'loaded') {
     loaded = true;
     say(`model loaded: ${m.reason}`);
+    state.muleInfo = { ...(state.muleInfo as object), backend: m.backend, backendNote: m.backendNote };
+    $('threads').textContent =
+      m.backend === 'webgpu'
+        ? 'WebGPU, in a worker'
+        : `${m.backendNote}; ${crossOriginIsolated ? `${threads} thread(s) in a worker (the page is cross-origin isolated)` : '1 thread: the page is not cross-origin isolated (serve it with COOP/COEP headers for threads)'}`;
   } else if (m.type === 'refused') {
     loaded = false;
     say(`refused: ${m.reason}`);
@@ -82,10 +88,11 @@ async function showSizes(url: string): Promise<void> {
 $('load').addEventListener('click', () => {
   const url = new URL($<HTMLInputElement>('model-url').value, location.href).toString();
   const precision = $<HTMLSelectElement>('precision').value as BackbonePrecision;
+  const backend = $<HTMLSelectElement>('backend').value as WebBackend | 'auto';
   loaded = false;
   say(`loading ${url} (${precision}) ...`);
   void showSizes(url.endsWith('/') ? url : `${url}/`);
-  send({ type: 'load', url, threads, precision });
+  send({ type: 'load', url, threads, precision, backend });
 });
 
 $<HTMLInputElement>('files').addEventListener('change', (event) => {

@@ -25,6 +25,20 @@ const appDir = resolve(here, '..');
 const screenshots = resolve(appDir, '..', '..', 'artifacts', 'browser');
 if (!existsSync(CHROMIUM)) console.warn(`skipping the browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium, or set MULE_CHROMIUM)`);
 
+function compare(got: Float32Array, want: Float32Array): { cosine: number; maxAbs: number } {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < got.length; i++) {
+    dot += got[i]! * want[i]!;
+    aa += got[i]! ** 2;
+    bb += want[i]! ** 2;
+    maxAbs = Math.max(maxAbs, Math.abs(got[i]! - want[i]!));
+  }
+  return { cosine: dot / Math.sqrt(aa * bb), maxAbs };
+}
+
 describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
   let tmp: Awaited<ReturnType<typeof makeTempDir>>;
   let browser: Browser;
@@ -72,23 +86,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
       await page.click('#load');
       await page.waitForFunction(() => /model loaded|refused/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 120_000 });
       expect(await page.textContent('#status')).toMatch(/^model loaded: config\.json and backbone\.onnx verified/);
+      // this browser runs without a GPU: 'auto' falls back to WebAssembly and says why
+      const loadedInfo = await page.evaluate(() => (window as unknown as { muleInfo: { backend: string; backendNote: string } }).muleInfo);
+      expect(loadedInfo.backend).toBe('wasm');
+      expect(loadedInfo.backendNote).toMatch(/^WebAssembly: WebGPU offers no adapter here/);
+      expect(await page.textContent('#threads')).toContain(loadedInfo.backendNote);
       await page.waitForFunction(() => (document.getElementById('sizes')!.textContent ?? '') !== '', null, { timeout: 10_000 });
       expect(await page.textContent('#sizes')).toMatch(/^downloads offered: fp32: backbone\.onnx \d+\.\d MB \(\+ config\.json \d+ kB\)$/);
       await page.setInputFiles('#files', join(tmp.dir, 'clip.wav'));
       await page.waitForFunction(() => (window as unknown as { muleResults?: unknown[] }).muleResults?.length === 1, null, { timeout: 120_000 });
       const [result] = (await page.evaluate(() => (window as unknown as { muleResults: Array<{ embedding: number[] }> }).muleResults));
       const got = Float32Array.from(result!.embedding);
-      let dot = 0;
-      let aa = 0;
-      let bb = 0;
-      let maxAbs = 0;
-      for (let i = 0; i < got.length; i++) {
-        dot += got[i]! * nodeEmbedding[i]!;
-        aa += got[i]! ** 2;
-        bb += nodeEmbedding[i]! ** 2;
-        maxAbs = Math.max(maxAbs, Math.abs(got[i]! - nodeEmbedding[i]!));
-      }
-      const cosine = dot / Math.sqrt(aa * bb);
+      const { cosine, maxAbs } = compare(got, nodeEmbedding);
       console.log(`browser ${label}, ${info.threads} thread(s): cosine to the Node runtime 1-${(1 - cosine).toExponential(1)}, max-abs ${maxAbs.toExponential(2)}`);
       expect(got.length).toBe(nodeEmbedding.length);
       expect(cosine).toBeGreaterThanOrEqual(0.999999);
@@ -120,4 +129,38 @@ describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
       await server.close();
     }
   }, 180_000);
+
+  // WebGPU on SwiftShader (Chromium's software Vulkan): onnxruntime-web's GPU code path runs here
+  // without a GPU, and is held to the same bounds as the WebAssembly paths.
+  it('WebGPU (SwiftShader): the page runs the backbone on WebGPU and the embedding matches the Node runtime\'s', async () => {
+    const gpuBrowser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--disable-background-networking', '--no-first-run'],
+    });
+    const server = await serveStatic(join(tmp.dir, 'dist'), { '/models/demo/': join(tmp.dir, 'model') }, true);
+    const page = await gpuBrowser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(server.url);
+      await page.selectOption('#backend', 'webgpu');
+      await page.click('#load');
+      await page.waitForFunction(() => /model loaded|refused/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 120_000 });
+      expect(await page.textContent('#status')).toMatch(/^model loaded: /);
+      const info = await page.evaluate(() => (window as unknown as { muleInfo: { backend: string } }).muleInfo);
+      expect(info.backend).toBe('webgpu');
+      await page.setInputFiles('#files', join(tmp.dir, 'clip.wav'));
+      await page.waitForFunction(() => (window as unknown as { muleResults?: unknown[] }).muleResults?.length === 1, null, { timeout: 170_000 });
+      const [result] = await page.evaluate(() => (window as unknown as { muleResults: Array<{ embedding: number[] }> }).muleResults);
+      const { cosine, maxAbs } = compare(Float32Array.from(result!.embedding), nodeEmbedding);
+      console.log(`browser WebGPU (SwiftShader): cosine to the Node runtime 1-${(1 - cosine).toExponential(1)}, max-abs ${maxAbs.toExponential(2)}`);
+      expect(cosine).toBeGreaterThanOrEqual(0.999999);
+      expect(maxAbs).toBeLessThanOrEqual(1e-5);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.close();
+      await gpuBrowser.close();
+    }
+  }, 300_000);
 });

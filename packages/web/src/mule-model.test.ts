@@ -116,6 +116,17 @@ describe.skipIf(!lookup.python)('@mule-ts/web in Node (onnxruntime-web, wasm)', 
     await model.close();
   });
 
+  it("falls back to WebAssembly where there is no WebGPU and says why; refuses when WebGPU was required", async () => {
+    const auto = await MuleModel.load(`${base}/verified`);
+    expect(auto.backend).toBe('wasm');
+    expect(auto.backendNote).toMatch(/WebAssembly: this browser has no WebGPU \(navigator\.gpu is absent\)/);
+    await auto.close();
+    await expect(MuleModel.load(`${base}/verified`, { backend: 'webgpu' })).rejects.toThrow(/WebGPU was asked for, but this browser has no WebGPU/);
+    const wasm = await MuleModel.load(`${base}/verified`, { backend: 'wasm' });
+    expect([wasm.backend, wasm.backendNote]).toEqual(['wasm', 'WebAssembly, as asked']);
+    await wasm.close();
+  });
+
   it('a cache keyed by sha256 serves the second load without downloading the backbone again', async () => {
     const store = new Map<string, Uint8Array>();
     const cache = { get: async (k: string) => store.get(k) ?? null, put: async (k: string, v: Uint8Array) => void store.set(k, v) };

@@ -20,10 +20,18 @@ import {
 import * as ort from 'onnxruntime-web';
 import { fetchArtifacts, type FetchArtifactsOptions } from './fetch-artifacts.js';
 
+/** Where the backbone runs: WebGPU, or onnxruntime-web's WebAssembly (SIMD, threads when cross-origin isolated). */
+export type WebBackend = 'webgpu' | 'wasm';
+
 export interface WebModelOptions extends FetchArtifactsOptions {
   /** Full-width slices per backbone run (default 8). */
   batchSize?: number;
-  /** onnxruntime-web session options (default: the wasm execution provider). */
+  /**
+   * 'auto' (default): WebGPU when the browser offers an adapter and the session opens on it, else
+   * WebAssembly (the reason is in `backendNote`); 'webgpu' fails rather than fall back; 'wasm'.
+   */
+  backend?: WebBackend | 'auto';
+  /** More onnxruntime-web session options (the execution provider comes from `backend`). */
   session?: ort.InferenceSession.SessionOptions;
 }
 
@@ -43,6 +51,10 @@ export class MuleModel {
     readonly manifest: ArtifactManifest,
     readonly verification: VerificationStatus,
     readonly precision: BackbonePrecision,
+    /** Where the backbone runs. */
+    readonly backend: WebBackend,
+    /** Why it runs there (e.g. why WebGPU was not used). */
+    readonly backendNote: string,
     private readonly session: ort.InferenceSession,
     private readonly batchSize: number,
   ) {}
@@ -50,8 +62,8 @@ export class MuleModel {
   /** Fetches, checks and opens the artifacts at `baseUrl` (a directory written by mule convert, served as is). */
   static async load(baseUrl: string, options: WebModelOptions = {}): Promise<MuleModel> {
     const artifacts = await fetchArtifacts(baseUrl, options);
-    const session = await ort.InferenceSession.create(artifacts.backbone, { executionProviders: ['wasm'], ...options.session });
-    return new MuleModel(baseUrl, artifacts.config, artifacts.manifest, artifacts.verification, options.precision ?? 'fp32', session, Math.max(1, options.batchSize ?? 8));
+    const opened = await openSession(artifacts.backbone, options.backend ?? 'auto', options.session ?? {});
+    return new MuleModel(baseUrl, artifacts.config, artifacts.manifest, artifacts.verification, options.precision ?? 'fp32', opened.backend, opened.note, opened.session, Math.max(1, options.batchSize ?? 8));
   }
 
   get embeddingDim(): number {
@@ -87,6 +99,39 @@ export class MuleModel {
     const out = await this.session.run({ [this.config.backbone.input.name]: input });
     return out[this.config.backbone.output.name]!.data as Float32Array;
   }
+}
+
+interface OpenedSession {
+  session: ort.InferenceSession;
+  backend: WebBackend;
+  note: string;
+}
+
+/** Why WebGPU cannot be used here, or null when an adapter is offered. */
+async function webGpuUnavailable(): Promise<string | null> {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
+  if (!gpu) return 'this browser has no WebGPU (navigator.gpu is absent)';
+  try {
+    return (await gpu.requestAdapter()) ? null : 'WebGPU offers no adapter here (no usable GPU)';
+  } catch (e) {
+    return `WebGPU's adapter request failed (${(e as Error).message})`;
+  }
+}
+
+async function openSession(model: Uint8Array, backend: WebBackend | 'auto', extra: ort.InferenceSession.SessionOptions): Promise<OpenedSession> {
+  const open = (provider: WebBackend): Promise<ort.InferenceSession> => ort.InferenceSession.create(model, { ...extra, executionProviders: [provider] });
+  if (backend === 'wasm') return { session: await open('wasm'), backend: 'wasm', note: 'WebAssembly, as asked' };
+  const unavailable = await webGpuUnavailable();
+  if (unavailable === null) {
+    try {
+      return { session: await open('webgpu'), backend: 'webgpu', note: 'WebGPU' };
+    } catch (e) {
+      if (backend === 'webgpu') throw new MuleError('UNSUPPORTED', `the model did not open on WebGPU: ${(e as Error).message}`, { hint: "use backend: 'auto' or 'wasm'" });
+      return { session: await open('wasm'), backend: 'wasm', note: `WebAssembly: the model did not open on WebGPU (${(e as Error).message})` };
+    }
+  }
+  if (backend === 'webgpu') throw new MuleError('UNSUPPORTED', `WebGPU was asked for, but ${unavailable}`, { hint: "use backend: 'auto' or 'wasm'" });
+  return { session: await open('wasm'), backend: 'wasm', note: `WebAssembly: ${unavailable}` };
 }
 
 function isWav(bytes: Uint8Array): boolean {
