@@ -86,7 +86,8 @@ export { melFilterbank, type FilterbankParams, type MelFilterbank } from './fron
 export { centredHannWindow } from './frontend/hann-window.js';
 export { extractSlices, sliceCentres, type ExtractSlicesOptions, type MelSlices, type ShortClipMode } from './frontend/slicer.js';
 export { prepareClip, type PreparedClip } from './frontend/prepare-clip.js';
-export { embedPreparedClips, type ClipEmbedding, type RunSlices, type SliceBatching } from './embedding/embed-prepared-clips.js';
+export { prepareClipInParts, type ClipInParts, type ClipInPartsOptions } from './frontend/prepare-clip-in-parts.js';
+export { clipEmbeddingOfTimeline, embedPreparedClips, type ClipEmbedding, type RunSlices, type SliceBatching } from './embedding/embed-prepared-clips.js';
 
 // Audio: resampling as librosa/resampy, the WAV reader, upstream's amplitude convention
 export { kaiserSincFilter, type KaiserSincFilter, type KaiserSincParams } from './audio/kaiser-sinc-filter.js';

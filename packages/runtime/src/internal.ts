@@ -10,3 +10,5 @@ export {
   type BackboneSessionSettings,
 } from './model/backbone-session.js';
 export { ffmpegMissingError } from './audio/ffmpeg-decode.js';
+export { FrontEndPool } from './catalogue/front-end-pool.js';
+export { runEmbedPipeline, type PipelineTimes } from './catalogue/embed-pipeline.js';

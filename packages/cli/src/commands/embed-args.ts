@@ -35,7 +35,7 @@ figure from the artifacts' config.json).
   --shard I/N           process only shard I of N (1 <= I <= N), chosen by a hash of each path
   --decoder D           auto (ffmpeg if found, else the WAV reader), ffmpeg or wav (default auto)
   --ffmpeg PATH         the ffmpeg executable (default: $MULE_FFMPEG, else ffmpeg on PATH)
-  --jobs N              decoding/front-end worker threads (default: cores - 1, at least 1; 0 = main thread)
+  --jobs N              decoding/front-end worker threads (default: cores - 1; 2 on 2 cores; 0 = main thread)
   --batch-size N        slices per backbone run (default 16)
   --short-clip MODE     faithful (upstream: a clip of 2 s or less has no embedding) or pad (default faithful)
   --allow-unverified    run artifacts that have no passing verification record, with a warning

@@ -148,6 +148,29 @@ describe.skipIf(!ffmpeg)('mule embed (small converted fixture)', () => {
     }
   });
 
+
+  it('a long file goes through the backbone in parts while its front-end runs: the same timeline as embedFile of the whole file', async () => {
+    // 95 s: 46 slices in parts of 4 (the batch size), past upstream's first 8000-frame chunk
+    await ff('-f', 'lavfi', '-i', 'anoisesrc=d=95:c=pink:r=44100:a=0.4:seed=5', '-f', 'lavfi', '-i', 'sine=frequency=220:duration=95:sample_rate=44100',
+      '-filter_complex', '[0][1]amerge=inputs=2', '-c:a', 'libmp3lame', '-b:a', '160k', path('long.mp3'));
+    const out = path('long-timeline/');
+    const r = await mule([path('long.mp3'), '--model', art, '--out', out, '--batch-size', '4', '--jobs', '1', '--timeline']);
+    expect(r.code, r.stderr).toBe(0);
+    const timeline = await readNpy(mirroredNpy(out, path('long.mp3')));
+    const model = await MuleModel.load(art, { requireVerified: flagsForArtifacts.length === 0 });
+    try {
+      const whole = await model.embedFile(path('long.mp3'));
+      expect(whole.sliceCount).toBe(46);
+      expect(timeline.shape).toEqual([46, whole.embeddingDim]);
+      const diff = maxAbs(toNumbers(timeline), whole.timeline);
+      console.log(`95 s in parts of 4 slices vs embedFile whole: max-abs ${diff.toExponential(2)} over the timeline`);
+      expect(diff).toBeLessThan(1e-5); // the same slices bit for bit (core's test); only batch composition differs
+      const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as { files: Array<{ slices: number }> };
+      expect(index.files[0]!.slices).toBe(46);
+    } finally {
+      await model.close();
+    }
+  });
   it('edge cases in one batch: each embeds as documented or is reported while the rest completes (exit 3)', async () => {
     const dir = path('edge');
     await mkdir(dir, { recursive: true });

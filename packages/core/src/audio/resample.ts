@@ -75,14 +75,40 @@ export function resample<T extends Float32Array | Float64Array>(x: T, srOrig: nu
 export function resampleWithFilter<T extends Float32Array | Float64Array>(x: T, srOrig: number, srNew: number, filter: KaiserSincFilter): T {
   checkRates(srOrig, srNew);
   if (srOrig === srNew) return x.slice() as T;
-  const nOut = resampledLength(x.length, srOrig, srNew);
+  const nOut = checkedOutputLength(x.length, srOrig, srNew);
+  const y = (x instanceof Float32Array ? new Float32Array(nOut) : new Float64Array(nOut)) as T;
+  resampleOutputs(x, y, srOrig, srNew, filter, 0, nOut);
+  return y;
+}
+
+/**
+ * Outputs [from, to) of `resample(x, srOrig, srNew, filter)` written into `y` at the same indices
+ * (to is capped at resampy's output length): each one bit-identical to the whole-signal result, so
+ * a long signal can be resampled in parts while later stages start on the first ones.
+ */
+export function resampleRangeInto(x: Float32Array, y: Float32Array, srOrig: number, srNew: number, filter: Readonly<KaiserSincParams>, from: number, to: number): void {
+  checkRates(srOrig, srNew);
+  if (srOrig === srNew) {
+    y.set(x.subarray(from, Math.min(to, x.length)), from);
+    return;
+  }
+  const nOut = checkedOutputLength(x.length, srOrig, srNew);
+  resampleOutputs(x, y, srOrig, srNew, kaiserSincFilter(filter), from, Math.min(to, nOut));
+}
+
+function checkedOutputLength(inputLength: number, srOrig: number, srNew: number): number {
+  const nOut = resampledLength(inputLength, srOrig, srNew);
   if (nOut < 1) {
-    throw new MuleError('INVALID_INPUT', `resample: ${x.length} input samples are too few to resample from ${srOrig} to ${srNew} Hz (resampy needs at least one output sample)`, {
+    throw new MuleError('INVALID_INPUT', `resample: ${inputLength} input samples are too few to resample from ${srOrig} to ${srNew} Hz (resampy needs at least one output sample)`, {
       tensor: 'waveform',
       expected: `>= ${Math.ceil(srOrig / srNew)} samples`,
-      found: x.length,
+      found: inputLength,
     });
   }
+  return nOut;
+}
+
+function resampleOutputs(x: Float32Array | Float64Array, y: Float32Array | Float64Array, srOrig: number, srNew: number, filter: KaiserSincFilter, from: number, to: number): void {
   const sampleRatio = srNew / srOrig;
   const table = scaledTable(filter, sampleRatio);
   const scale = Math.min(1, sampleRatio);
@@ -95,14 +121,13 @@ export function resampleWithFilter<T extends Float32Array | Float64Array>(x: T, 
   };
   const period = phasePeriod(srOrig, srNew);
   const coefficients = new PhaseCoefficientCache(table, plan);
-  if (x instanceof Float32Array) {
-    const y = new Float32Array(nOut);
-    forEachPhaseRun(nOut, period, plan.timeIncrement, coefficients, (run) => resampleRunFloat32(x, y, run));
-    return y as T;
+  if (x instanceof Float32Array && y instanceof Float32Array) {
+    forEachPhaseRun(from, to, period, plan.timeIncrement, coefficients, (run) => resampleRunFloat32(x, y, run));
+  } else if (x instanceof Float64Array && y instanceof Float64Array) {
+    forEachPhaseRun(from, to, period, plan.timeIncrement, coefficients, (run) => resampleRunFloat64(x, y, run));
+  } else {
+    throw new TypeError('resample: input and output must have the same element type');
   }
-  const y = new Float64Array(nOut);
-  forEachPhaseRun(nOut, period, plan.timeIncrement, coefficients, (run) => resampleRunFloat64(x, y, run));
-  return y as T;
 }
 
 interface InterpolationPlan {
@@ -185,7 +210,7 @@ interface PhaseRun {
 // output's own sum is unchanged: the same taps, in the same order, rounded the same way.
 const BLOCK_PERIODS = 64;
 
-function forEachPhaseRun(nOut: number, period: number, timeIncrement: number, coefficients: PhaseCoefficientCache, visit: (run: PhaseRun) => void): void {
+function forEachPhaseRun(from: number, to: number, period: number, timeIncrement: number, coefficients: PhaseCoefficientCache, visit: (run: PhaseRun) => void): void {
   const block = period * BLOCK_PERIODS;
   const run: PhaseRun = { outputs: new Int32Array(BLOCK_PERIODS), inputs: new Int32Array(BLOCK_PERIODS), count: 0, coefficients: coefficients.get(0) };
   let fraction = Number.NaN;
@@ -193,8 +218,8 @@ function forEachPhaseRun(nOut: number, period: number, timeIncrement: number, co
     if (run.count > 0) visit(run);
     run.count = 0;
   };
-  for (let start = 0; start < nOut; start += block) {
-    const end = Math.min(nOut, start + block);
+  for (let start = from; start < to; start += block) {
+    const end = Math.min(to, start + block);
     for (let phase = 0; phase < period; phase++) {
       for (let t = start + phase; t < end; t += period) {
         const time = t * timeIncrement;

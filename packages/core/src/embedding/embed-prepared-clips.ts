@@ -45,15 +45,17 @@ export async function embedPreparedClips(clips: readonly PreparedClip[], run: Ru
     const y = await run(batch, part.length, fullWidth);
     part.forEach((q, i) => outputs[q.clip]!.set(y.subarray(i * dim, (i + 1) * dim), q.slice * dim));
   }
-  return clips.map((clip, i) => {
-    const timeline = outputs[i]!;
-    const k = clip.slices.slices.length;
-    let embedding: Float32Array | null = null;
-    if (k > 0) {
-      const sum = new Float64Array(dim);
-      for (let r = 0; r < k; r++) for (let j = 0; j < dim; j++) sum[j]! += timeline[r * dim + j]!;
-      embedding = Float32Array.from(sum, (v) => v / k);
-    }
-    return { embedding, timeline, sliceCount: k, embeddingDim: dim, centres: clip.slices.centres };
-  });
+  return clips.map((clip, i) => ({ ...clipEmbeddingOfTimeline(outputs[i]!, clip.slices.slices.length, dim), centres: clip.slices.centres }));
+}
+
+/** A clip's embedding from its (sliceCount, dim) timeline: the mean of the rows, summed in float64 in row order; null with no row. */
+export function clipEmbeddingOfTimeline(timeline: Float32Array, sliceCount: number, embeddingDim: number): Omit<ClipEmbedding, 'centres'> {
+  const dim = embeddingDim;
+  let embedding: Float32Array | null = null;
+  if (sliceCount > 0) {
+    const sum = new Float64Array(dim);
+    for (let r = 0; r < sliceCount; r++) for (let j = 0; j < dim; j++) sum[j]! += timeline[r * dim + j]!;
+    embedding = Float32Array.from(sum, (v) => v / sliceCount);
+  }
+  return { embedding, timeline, sliceCount, embeddingDim: dim };
 }

@@ -6,3 +6,4 @@ export { StftPowerFrames } from './stft-power.js';
 export { logMelSpectrogram, LOG_MEL_NON_FINITE_VALUE, type LogMelSpectrogram } from './log-mel.js';
 export { sliceCentres, extractSlices, type MelSlices, type ExtractSlicesOptions, type ShortClipMode } from './slicer.js';
 export { prepareClip, type PreparedClip } from './prepare-clip.js';
+export { prepareClipInParts, type ClipInParts, type ClipInPartsOptions } from './prepare-clip-in-parts.js';

@@ -32,37 +32,75 @@ export function logMelSpectrogram(
   waveform: Float32Array | Float64Array,
   params: Readonly<MelFrontEndParams>,
 ): LogMelSpectrogram {
-  checkSupported(params);
   const signal = waveform instanceof Float32Array ? waveform : Float32Array.from(waveform);
-  if (signal.length === 0) {
-    throw new MuleError('WRONG_SHAPE', 'log-mel: the waveform is empty; at least one sample is needed (numpy cannot reflect-pad an empty signal)', {
-      tensor: 'waveform',
-      expected: '>= 1 sample',
-      found: 0,
-    });
+  const writer = new LogMelFrameWriter(params);
+  const frames = writer.frameCount(signal.length);
+  const data = new Float32Array(params.nMels * frames);
+  writer.write(signal, 0, frames, data);
+  return { nMels: params.nMels, frames, data };
+}
+
+/**
+ * Log-mel frames of one float32 signal written into its (nMels, frames) array a range at a time,
+ * so a long clip's first slices can go on while later frames are computed; every frame is the one
+ * `logMelSpectrogram` computes.
+ */
+export class LogMelFrameWriter {
+  private readonly stft: StftPowerFrames;
+  private readonly filterbank: MelFilterbank;
+  private readonly power: Float64Array;
+  private readonly multiplier: number;
+
+  constructor(params: Readonly<MelFrontEndParams>) {
+    checkSupported(params);
+    this.stft = new StftPowerFrames(params);
+    this.filterbank = melFilterbank(params);
+    this.power = new Float64Array(this.stft.nBins);
+    this.multiplier = params.compression.multiplier;
   }
-  for (let i = 0; i < signal.length; i++) {
-    if (!Number.isFinite(signal[i]!)) {
-      throw new MuleError('NON_FINITE', `log-mel: the waveform is not finite at sample ${i} (${signal[i]}); librosa rejects such audio`, {
+
+  frameCount(nSamples: number): number {
+    return this.stft.frameCount(nSamples);
+  }
+
+  /** How many leading samples of an `nSamples` signal frames [0, t] need. */
+  samplesNeeded(t: number, nSamples: number): number {
+    return this.stft.samplesNeeded(t, nSamples);
+  }
+
+  /**
+   * Frames [from, to) of `signal` into `data` ((nMels, frameCount(signal.length)) row-major).
+   * Throws for an empty signal or a non-finite sample among those these frames read.
+   */
+  write(signal: Float32Array, from: number, to: number, data: Float32Array): void {
+    const n = signal.length;
+    if (n === 0) {
+      throw new MuleError('WRONG_SHAPE', 'log-mel: the waveform is empty; at least one sample is needed (numpy cannot reflect-pad an empty signal)', {
         tensor: 'waveform',
-        found: signal[i],
+        expected: '>= 1 sample',
+        found: 0,
       });
     }
-  }
-  const stft = new StftPowerFrames(params);
-  const filterbank = melFilterbank(params);
-  const frames = stft.frameCount(signal.length);
-  const data = new Float32Array(params.nMels * frames);
-  const power = new Float64Array(stft.nBins);
-  const multiplier = params.compression.multiplier;
-  for (let t = 0; t < frames; t++) {
-    stft.computeFrame(signal, t, power);
-    for (let m = 0; m < filterbank.nMels; m++) {
-      const value = Math.log10(multiplier * applyFilter(filterbank, m, power) + 1);
-      data[m * frames + t] = Number.isFinite(value) ? value : LOG_MEL_NON_FINITE_VALUE;
+    const frames = this.frameCount(n);
+    const checkFrom = from === 0 ? 0 : this.samplesNeeded(from - 1, n);
+    const checkTo = to >= frames ? n : this.samplesNeeded(to - 1, n);
+    for (let i = checkFrom; i < checkTo; i++) {
+      if (!Number.isFinite(signal[i]!)) {
+        throw new MuleError('NON_FINITE', `log-mel: the waveform is not finite at sample ${i} (${signal[i]}); librosa rejects such audio`, {
+          tensor: 'waveform',
+          found: signal[i],
+        });
+      }
+    }
+    const { filterbank, power, multiplier } = this;
+    for (let t = from; t < to; t++) {
+      this.stft.computeFrame(signal, t, power);
+      for (let m = 0; m < filterbank.nMels; m++) {
+        const value = Math.log10(multiplier * applyFilter(filterbank, m, power) + 1);
+        data[m * frames + t] = Number.isFinite(value) ? value : LOG_MEL_NON_FINITE_VALUE;
+      }
     }
   }
-  return { nMels: params.nMels, frames, data };
 }
 
 function applyFilter(filterbank: MelFilterbank, m: number, power: Float64Array): number {

@@ -96,29 +96,48 @@ export function extractSlices(mel: Float32Array, frames: number, options: Extrac
     sourceFrames = sliceFrames;
   }
 
-  const centres = sliceCentres(sourceFrames, params);
+  const plan = slicePlan(sourceFrames, params);
+  return cutSlices(source, sourceFrames, nMels, plan, 0, plan.centres.length, params.stdFloor);
+}
+
+/** Where upstream's slices of a mel of `frames` frames lie: centres, first frames and widths. */
+export interface SlicePlan {
+  centres: number[];
+  starts: number[];
+  widths: number[];
+}
+
+export function slicePlan(frames: number, params: Readonly<SlicingParams>): SlicePlan {
+  const centres = sliceCentres(frames, params);
   const starts: number[] = [];
   const widths: number[] = [];
   for (const c of centres) {
-    const [start, stop] = pythonSliceBounds(c - params.lookBackward, c + params.lookForward, sourceFrames);
+    const [start, stop] = pythonSliceBounds(c - params.lookBackward, c + params.lookForward, frames);
     starts.push(start);
     widths.push(stop - start);
   }
+  return { centres, starts, widths };
+}
+
+/** Slices [first, end) of `plan`, cut from the (nMels, frames) mel and standardised each on its own. */
+export function cutSlices(mel: Float32Array, frames: number, nMels: number, plan: SlicePlan, first: number, end: number, stdFloor: number): MelSlices {
+  const widths = plan.widths.slice(first, end);
+  const starts = plan.starts.slice(first, end);
   const data = new Float32Array(nMels * widths.reduce((a, b) => a + b, 0));
   const slices: Float32Array[] = [];
   let offset = 0;
-  for (let k = 0; k < centres.length; k++) {
+  for (let k = 0; k < widths.length; k++) {
     const width = widths[k]!;
     const out = data.subarray(offset, offset + nMels * width);
     for (let m = 0; m < nMels; m++) {
-      const from = m * sourceFrames + starts[k]!;
-      out.set(source.subarray(from, from + width), m * width);
+      const from = m * frames + starts[k]!;
+      out.set(mel.subarray(from, from + width), m * width);
     }
-    standardise(out, params.stdFloor);
+    standardise(out, stdFloor);
     slices.push(out);
     offset += nMels * width;
   }
-  return { nMels, centres, starts, widths, data, slices };
+  return { nMels, centres: plan.centres.slice(first, end), starts, widths, data, slices };
 }
 
 /** In place: (x - mean) / max(std, floor), population std, nan/inf std -> 1 (upstream's order). */

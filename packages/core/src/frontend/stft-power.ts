@@ -55,6 +55,13 @@ export class StftPowerFrames {
     return 1 + Math.floor(nSamples / this.hopLength);
   }
 
+  /** How many leading samples of an `n`-sample signal frame t reads (all n once it reflects at the end). */
+  samplesNeeded(t: number, n: number): number {
+    const offset = t * this.hopLength - this.nFft / 2;
+    const end = Math.max(offset + this.supportEnd, 1 - (offset + this.supportStart)); // reflection at 0 reads x[-i] as x[i]
+    return end <= n ? end : n;
+  }
+
   /** Writes |X_t[k]|^power for k in [0, nBins) into `out`. `signal` must be non-empty and finite. */
   computeFrame(signal: ArrayLike<number>, t: number, out: Float64Array): void {
     const n = signal.length;

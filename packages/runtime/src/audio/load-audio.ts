@@ -53,7 +53,40 @@ export function resolveDecoder(decoder: AudioDecoder, ffmpegPath?: string): 'ffm
 /** The parts of the model config that decoding and resampling read. */
 export type AudioParams = Pick<FrontEndParams, 'decoding' | 'resampling'>;
 
+/** A file decoded as upstream decodes it, before resampling. */
+export interface DecodedFile {
+  /** Mono (int16 / 2^16, channels summed in float32), at `sampleRate`. */
+  samples: Float32Array;
+  /** 44,100 from ffmpeg, the file's own rate from the WAV reader. */
+  sampleRate: number;
+  decoder: 'ffmpeg' | 'wav';
+  channelCount: number;
+  seconds: number;
+  warnings: string[];
+}
+
+/** Decoding and resampling to the model's rate, as upstream does (see `decodeAudio`). */
 export async function loadAudio(file: string, params: AudioParams, options: LoadAudioOptions = {}): Promise<LoadedAudio> {
+  const audio = await decodeAudio(file, params, options);
+  const { samples: decoded, sampleRate: rate } = audio;
+  const waveform16k = resampleForModel(decoded, rate, params.resampling);
+  if (waveform16k.length === 0) throw new MuleError('INVALID_INPUT', `${file}: too short to give one sample at ${params.resampling.targetRate} Hz (${decoded.length} samples at ${rate} Hz)`, { file });
+  return {
+    waveform16k,
+    decoder: audio.decoder,
+    decodedSampleRate: rate,
+    channelCount: audio.channelCount,
+    seconds: audio.seconds,
+    ...(options.keepDecoded ? { decoded } : {}),
+    warnings: audio.warnings,
+  };
+}
+
+/**
+ * The file decoded to upstream's mono signal at its decoded rate (ffmpeg, or the WAV reader), with
+ * warnings about what did not stop decoding; the resampling is left to the caller.
+ */
+export async function decodeAudio(file: string, params: Pick<AudioParams, 'decoding'>, options: Omit<LoadAudioOptions, 'keepDecoded'> = {}): Promise<DecodedFile> {
   try {
     await access(file, constants.R_OK);
   } catch (e) {
@@ -89,17 +122,7 @@ export async function loadAudio(file: string, params: AudioParams, options: Load
     channelCount = wav.format.channelCount;
   }
   if (decoded.length === 0) throw new MuleError('INVALID_INPUT', `${file}: the file holds no audio samples`, { file });
-  const waveform16k = resampleForModel(decoded, rate, params.resampling);
-  if (waveform16k.length === 0) throw new MuleError('INVALID_INPUT', `${file}: too short to give one sample at ${params.resampling.targetRate} Hz (${decoded.length} samples at ${rate} Hz)`, { file });
-  return {
-    waveform16k,
-    decoder,
-    decodedSampleRate: rate,
-    channelCount,
-    seconds: decoded.length / rate,
-    ...(options.keepDecoded ? { decoded } : {}),
-    warnings,
-  };
+  return { samples: decoded, sampleRate: rate, decoder, channelCount, seconds: decoded.length / rate, warnings };
 }
 
 /**

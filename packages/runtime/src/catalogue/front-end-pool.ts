@@ -1,13 +1,20 @@
 /**
  * Runs `prepareFile` (decode + resample + mel + slices) on worker threads, one file per worker at
- * a time, or inline on the main thread when `jobs` is 0.
+ * a time, or inline on the main thread when `jobs` is 0; a file's parts of slices reach `onPart`
+ * as the worker posts them, before its outcome.
  *
  * From the TypeScript sources (this repo, no build), workers cannot load `.ts` by themselves: a
  * worker then starts from a tiny eval'd script that registers tsx and imports the `.ts` worker.
  */
 import { Worker } from 'node:worker_threads';
-import type { PrepareRequest } from './clip-worker.js';
-import { prepareFile, type PrepareOutcome, type PrepareSettings } from './prepare-file.js';
+import type { PrepareRequest, WorkerMessage } from './clip-worker.js';
+import { prepareFile, type FilePart, type OnFilePart, type PrepareOutcome, type PrepareSettings } from './prepare-file.js';
+
+interface Job {
+  file: string;
+  onPart: OnFilePart;
+  resolve: (o: PrepareOutcome) => void;
+}
 
 interface Slot {
   worker: Worker;
@@ -31,8 +38,8 @@ function startWorker(settings: PrepareSettings): Worker {
 
 export class FrontEndPool {
   private readonly slots: Slot[] = [];
-  private readonly waiting: Array<{ request: PrepareRequest; resolve: (o: PrepareOutcome) => void }> = [];
-  private readonly pending = new Map<number, { slot: Slot; resolve: (o: PrepareOutcome) => void; file: string }>();
+  private readonly waiting: Array<{ request: PrepareRequest; job: Job }> = [];
+  private readonly pending = new Map<number, Job & { slot: Slot }>();
   private nextId = 0;
 
   constructor(
@@ -41,16 +48,15 @@ export class FrontEndPool {
   ) {
     for (let i = 0; i < jobs; i++) {
       const slot: Slot = { worker: startWorker(settings), busy: false };
-      slot.worker.on('message', (msg: { id: number; outcome: PrepareOutcome }) => this.onResult(slot, msg));
-      slot.worker.on('error', (e) => this.onWorkerError(slot, e));
+      this.listen(slot);
       this.slots.push(slot);
     }
   }
 
-  prepare(file: string): Promise<PrepareOutcome> {
-    if (this.jobs === 0) return prepareFile(file, this.settings);
+  prepare(file: string, onPart: OnFilePart): Promise<PrepareOutcome> {
+    if (this.jobs === 0) return prepareFile(file, this.settings, onPart);
     return new Promise((resolve) => {
-      this.waiting.push({ request: { id: this.nextId++, file }, resolve });
+      this.waiting.push({ request: { id: this.nextId++, file }, job: { file, onPart, resolve } });
       this.dispatch();
     });
   }
@@ -62,22 +68,30 @@ export class FrontEndPool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (slot.busy) continue;
-      const job = this.waiting.shift();
-      if (!job) return;
+      const next = this.waiting.shift();
+      if (!next) return;
       slot.busy = true;
-      this.pending.set(job.request.id, { slot, resolve: job.resolve, file: job.request.file });
-      slot.worker.postMessage(job.request);
+      this.pending.set(next.request.id, { ...next.job, slot });
+      slot.worker.postMessage(next.request);
     }
   }
 
-  private onResult(slot: Slot, msg: { id: number; outcome: PrepareOutcome }): void {
+  private listen(slot: Slot): void {
+    slot.worker.on('message', (msg: WorkerMessage) => this.onMessage(slot, msg));
+    slot.worker.on('error', (e) => this.onWorkerError(slot, e));
+  }
+
+  private onMessage(slot: Slot, msg: WorkerMessage): void {
     const job = this.pending.get(msg.id);
     if (!job) return;
+    if ('part' in msg) {
+      rebuildSliceViews(msg.part);
+      job.onPart(msg.part);
+      return;
+    }
     this.pending.delete(msg.id);
     slot.busy = false;
-    const outcome = msg.outcome;
-    if (outcome.ok) rebuildSliceViews(outcome);
-    job.resolve(outcome);
+    job.resolve(msg.outcome);
     this.dispatch();
   }
 
@@ -89,15 +103,14 @@ export class FrontEndPool {
       job.resolve({ ok: false, file: job.file, error: `the decoding worker failed: ${error.message}` });
     }
     slot.worker = startWorker(this.settings);
-    slot.worker.on('message', (msg: { id: number; outcome: PrepareOutcome }) => this.onResult(slot, msg));
-    slot.worker.on('error', (e) => this.onWorkerError(slot, e));
+    this.listen(slot);
     slot.busy = false;
     this.dispatch();
   }
 }
 
-function rebuildSliceViews(outcome: Extract<PrepareOutcome, { ok: true }>): void {
-  const s = outcome.slices;
+function rebuildSliceViews(part: FilePart): void {
+  const s = part.slices;
   s.slices = [];
   let offset = 0;
   for (const width of s.widths) {
