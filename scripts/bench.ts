@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx --conditions=source
-// pnpm bench [convert|runtime|embed|soak] [--keras FILE] [--artifacts DIR] [--rounds N] [--threads N] [--spin] [--files N]:
+// pnpm bench [convert|runtime|embed|soak|browser] [--keras FILE] [--artifacts DIR] [--rounds N] [--threads N] [--spin] [--files N]:
 // benchmarks printed side by side in one run.
 import { benchConvert, benchEmbed, benchRuntime, benchSoak, formatConvertBench, formatEmbedBench, formatRuntimeBench, formatSoakBench } from '@mule-ts/bench';
 import { argv, chalk } from 'zx';
@@ -32,6 +32,11 @@ const benches: Record<string, () => Promise<string>> = {
         rounds,
       }),
     ),
+  browser: async () => {
+    // the page's package holds this bench (it builds and serves the page); loaded only when asked for
+    const { benchBrowser, formatBrowserBench } = await import('@mule-ts/web-page/bench');
+    return formatBrowserBench(await benchBrowser({ artifacts: typeof argv.artifacts === 'string' ? argv.artifacts : undefined, rounds }));
+  },
   soak: async () =>
     formatSoakBench(
       await benchSoak({

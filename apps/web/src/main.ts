@@ -1,6 +1,6 @@
 /// <reference types="vite/client" />
-import { BACKBONE_PRECISIONS, MANIFEST_FILE_NAME, MODEL_CONFIG_FILE_NAME, backboneFileName, encodeNpy, parseManifest, type BackbonePrecision } from '@mule-ts/core';
-import type { WebBackend } from '@mule-ts/web';
+import { BACKBONE_PRECISIONS, MANIFEST_FILE_NAME, MODEL_CONFIG_FILE_NAME, backboneFileName, encodeNpy, parseManifest, type BackbonePrecision, type DecodingParams } from '@mule-ts/core';
+import { decodeBlob, type WebBackend } from '@mule-ts/web';
 import type { WorkerReply, WorkerRequest } from './embed-worker.js';
 import { drawTimeline, similarityTable } from './views.js';
 
@@ -24,7 +24,28 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const status = $('status');
 const embedded: Embedded[] = [];
 let loaded = false;
-const state = window as unknown as { muleInfo: unknown; muleResults: Array<{ name: string; embedding: number[]; sliceCount: number }> };
+let decoding: DecodingParams | null = null;
+const state = window as unknown as {
+  muleInfo: unknown;
+  muleResults: Array<{ name: string; embedding: number[]; sliceCount: number }>;
+  /** For `pnpm bench browser`: times the backbone on synthetic slices in the page's worker. */
+  muleBench: (url: string, batch: number, runs: number) => Promise<{ seconds: number[]; threads: number }>;
+};
+/** For the browser tests: the page's decoding of a served file (upstream's mono at 44.1 kHz), as little-endian float32 in base64. */
+(state as unknown as { muleDecode: (url: string) => Promise<{ base64: string; decoder: string; sampleRate: number }> }).muleDecode = async (url) => {
+  const blob = await (await fetch(url)).blob();
+  const { mono, audio } = await decodeBlob(blob, url, { decoding: decoding! });
+  const bytes = new Uint8Array(mono.buffer);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return { base64: btoa(binary), decoder: audio.decoder, sampleRate: audio.sampleRate };
+};
+let benchDone: ((m: WorkerReply) => void) | null = null;
+state.muleBench = (url, batch, runs) =>
+  new Promise((resolve, reject) => {
+    benchDone = (m) => (m.type === 'bench' ? resolve({ seconds: m.seconds, threads: m.threads }) : m.type === 'bench-failed' ? reject(new Error(m.reason)) : undefined);
+    send({ type: 'bench', url: new URL(url, location.href).toString(), threads, batch, runs });
+  });
 state.muleInfo = { crossOriginIsolated, threads };
 state.muleResults = [];
 
@@ -41,9 +62,11 @@ let nextId = 0;
 
 worker.onmessage = (event: MessageEvent<WorkerReply>) => {
   const m = event.data;
-  if (m.type === 'progress') say(m.text);
+  if (m.type === 'bench' || m.type === 'bench-failed') benchDone?.(m);
+  else if (m.type === 'progress') say(m.text);
   else if (m.type === 'loaded') {
     loaded = true;
+    decoding = m.decoding;
     say(`model loaded: ${m.reason}`);
     state.muleInfo = { ...(state.muleInfo as object), backend: m.backend, backendNote: m.backendNote };
     $('threads').textContent =
@@ -63,12 +86,38 @@ worker.onmessage = (event: MessageEvent<WorkerReply>) => {
       return;
     }
     embedded.push({ name: file.name, embedding: m.embedding, timeline: m.timeline, sliceCount: m.sliceCount, decoder: m.decoder });
-    label.textContent = `${file.name}: ${m.seconds.toFixed(1)} s, ${m.sliceCount} slice(s), decoded by ${m.decoder === 'wav' ? 'the WAV reader (as in Node)' : 'WebAudio (not bit-identical to ffmpeg)'}`;
+    label.textContent = `${file.name}: ${m.seconds.toFixed(1)} s, ${m.sliceCount} slice(s), ${decoderNote(m.decoder, file.name)}`;
     if (m.sliceCount > 0) item.append(drawTimeline(m.timeline, m.sliceCount, m.embeddingDim));
     state.muleResults.push({ name: file.name, embedding: Array.from(m.embedding ?? []), sliceCount: m.sliceCount });
     $('similarity').replaceChildren(similarityTable(embedded));
   }
 };
+
+// What each decoder means for faithfulness to upstream, per file (docs/browser-audio.md has the measurements).
+function decoderNote(decoder: string, name: string): string {
+  if (decoder === 'wav') return "decoded by core's WAV reader: exactly the samples the Node runtime and upstream's ffmpeg give";
+  const ext = name.toLowerCase().split('.').pop() ?? '';
+  if (ext === 'mp3') {
+    return "decoded by the browser (WebAudio), not by ffmpeg as upstream: the same samples within one int16 step, but the encoder's end padding, which upstream keeps, is trimmed (a few hundred samples), so the last slice can differ";
+  }
+  if (ext === 'flac') return 'decoded by the browser (WebAudio): lossless, exactly the samples ffmpeg gives (upstream itself reads only mp3 and wav)';
+  return "decoded by the browser (WebAudio), not by ffmpeg as upstream: close to, not bit-identical with, ffmpeg's samples (the browser resamples other rates to 44.1 kHz itself)";
+}
+
+function isWavHeader(head: Uint8Array): boolean {
+  const text = String.fromCharCode(...head);
+  return text.startsWith('RIFF') && text.slice(8, 12) === 'WAVE';
+}
+
+/** WAV goes to the worker as a file (core's reader there); anything else is decoded here, where WebAudio exists. */
+async function sendForEmbedding(id: number, file: File): Promise<void> {
+  if (isWavHeader(new Uint8Array(await file.slice(0, 12).arrayBuffer()))) {
+    send({ type: 'embed', id, file });
+    return;
+  }
+  const { mono, audio } = await decodeBlob(file, file.name, { decoding: decoding! });
+  worker.postMessage({ type: 'embed-decoded', id, mono, audio } satisfies WorkerRequest, [mono.buffer]);
+}
 
 /** What each backbone file the model URL offers would download (read from its manifest). */
 async function showSizes(url: string): Promise<void> {
@@ -108,7 +157,10 @@ $<HTMLInputElement>('files').addEventListener('change', (event) => {
     label.textContent = `${file.name}: embedding ...`;
     const id = nextId++;
     pending.set(id, { file, label, item });
-    send({ type: 'embed', id, file });
+    sendForEmbedding(id, file).catch((e: unknown) => {
+      pending.delete(id);
+      label.textContent = `${file.name}: failed: ${(e as Error).message}`;
+    });
   }
 });
 

@@ -4,15 +4,16 @@
 // single-threaded one (served without COOP/COEP). A screenshot goes to artifacts/browser/.
 import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { convertKerasFile } from '@mule-ts/convert';
 import { decodeNpy } from '@mule-ts/core';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
-import { MuleModel } from '@mule-ts/runtime';
-import { encodePcm16Wav, makeTempDir } from '@mule-ts/test-utils';
+import { MULE_FRONT_END } from '@mule-ts/core';
+import { MuleModel, decodeWithFfmpeg, findFfmpeg } from '@mule-ts/runtime';
+import { encodePcm16Wav, makeTempDir, upstreamGoldensDir } from '@mule-ts/test-utils';
 import { generateTestSignal, resolveThresholds, verifyArtifacts } from '@mule-ts/verify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,35 @@ const here = dirname(fileURLToPath(import.meta.url));
 const appDir = resolve(here, '..');
 const screenshots = resolve(appDir, '..', '..', 'artifacts', 'browser');
 if (!existsSync(CHROMIUM)) console.warn(`skipping the browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium, or set MULE_CHROMIUM)`);
+
+/** The lag (in [-maxLag, maxLag]) at which `got` best lines up with `want`, by correlation over a middle stretch. */
+function bestLag(got: Float32Array, want: Float32Array, maxLag: number): number {
+  const from = Math.floor(want.length / 3);
+  const to = Math.min(from + 44_100, want.length - maxLag, got.length - maxLag);
+  let best = 0;
+  let bestScore = -Infinity;
+  for (let lag = -maxLag; lag <= maxLag; lag++) {
+    let score = 0;
+    for (let i = from; i < to; i++) score += want[i]! * (got[i + lag] ?? 0);
+    if (score > bestScore) [best, bestScore] = [lag, score];
+  }
+  return best;
+}
+
+/** Sample-level difference after alignment: max-abs and the signal-to-difference ratio in dB, over the overlap. */
+function sampleDifference(got: Float32Array, want: Float32Array): { lag: number; maxAbs: number; snrDb: number; lengthDiff: number } {
+  const lag = bestLag(got, want, 3000);
+  let maxAbs = 0;
+  let signal = 0;
+  let noise = 0;
+  for (let i = Math.max(0, -lag); i < want.length && i + lag < got.length; i++) {
+    const d = got[i + lag]! - want[i]!;
+    maxAbs = Math.max(maxAbs, Math.abs(d));
+    signal += want[i]! ** 2;
+    noise += d * d;
+  }
+  return { lag, maxAbs, snrDb: noise === 0 ? Infinity : 10 * Math.log10(signal / noise), lengthDiff: got.length - want.length };
+}
 
 function compare(got: Float32Array, want: Float32Array): { cosine: number; maxAbs: number } {
   let dot = 0;
@@ -161,6 +191,81 @@ describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
       await page.close();
       await server.close();
       await gpuBrowser.close();
+    }
+  }, 300_000);
+
+  // What WebAudio (Chromium's own decoder) makes of real compressed files, against ffmpeg's decoding
+  // (what the Node runtime does; for mp3, exactly upstream's): the numbers docs/browser-audio.md shows.
+  it('WebAudio decoding vs ffmpeg on real files: lossless exact, lossy close after alignment; the page embeds them', async () => {
+    const ffmpeg = findFfmpeg();
+    expect(ffmpeg, 'ffmpeg is needed to make and decode the files').toBeTruthy();
+    const audio = join(tmp.dir, 'audio');
+    await mkdir(audio, { recursive: true });
+    const source = join(tmp.dir, 'music.wav');
+    // 20 s of a pink-noise bed under a chord with vibrato, stereo: music-like enough for the codecs' psychoacoustics
+    await promisify(execFile)(ffmpeg!, ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'anoisesrc=d=20:c=pink:r=44100:a=0.15:seed=4', '-f', 'lavfi',
+      '-i', "aevalsrc=0.2*sin(2*PI*(220+3*sin(2*PI*5*t))*t)+0.15*sin(2*PI*277*t)+0.1*sin(2*PI*330*t):s=44100:d=20", '-filter_complex', '[0][1]amerge=inputs=2', '-c:a', 'pcm_s16le', source]);
+    const encodings: Array<[string, string[]]> = [
+      ['music.flac', ['-c:a', 'flac']],
+      ['music-192k.mp3', ['-c:a', 'libmp3lame', '-b:a', '192k']],
+      ['music-128k.mp3', ['-c:a', 'libmp3lame', '-b:a', '128k']],
+      ['music.ogg', ['-c:a', 'libvorbis', '-q:a', '5']],
+      ['music.opus', ['-c:a', 'libopus', '-b:a', '128k']],
+    ];
+    for (const [name, args] of encodings) await promisify(execFile)(ffmpeg!, ['-nostdin', '-v', 'error', '-y', '-i', source, ...args, join(audio, name)]);
+    const goldens = upstreamGoldensDir();
+    if (goldens) await copyFile(join(goldens, 'u30', 'u30.mp3'), join(audio, 'u30.mp3'));
+    else console.warn('the upstream goldens are absent (../shared): measuring on generated files only');
+
+    const server = await serveStatic(join(tmp.dir, 'dist'), { '/models/demo/': join(tmp.dir, 'model'), '/audio/': audio }, true);
+    const page = await browser.newPage();
+    const node = await MuleModel.load(join(tmp.dir, 'model'));
+    try {
+      await page.goto(server.url);
+      await page.click('#load');
+      await page.waitForFunction(() => /model loaded/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 120_000 });
+      const rows: string[] = [];
+      const files = (await readdir(audio)).sort();
+      for (const [k, name] of files.entries()) {
+        const decoded = await page.evaluate(
+          (url) => (globalThis as unknown as { muleDecode: (u: string) => Promise<{ base64: string; decoder: string; sampleRate: number }> }).muleDecode(url),
+          `/audio/${name}`,
+        );
+        expect(decoded).toMatchObject({ decoder: 'webaudio', sampleRate: 44_100 });
+        const bytes = Buffer.from(decoded.base64, 'base64');
+        const fromBrowser = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+        const fromFfmpeg = (await decodeWithFfmpeg(join(audio, name), MULE_FRONT_END.decoding)).samples;
+        const d = sampleDifference(fromBrowser, fromFfmpeg);
+
+        await page.setInputFiles('#files', join(audio, name));
+        await page.waitForFunction((n) => (globalThis as unknown as { muleResults?: unknown[] }).muleResults?.length === n, k + 1, { timeout: 120_000 });
+        const results = await page.evaluate(() => (globalThis as unknown as { muleResults: Array<{ embedding: number[] }> }).muleResults);
+        const viaNode = await node.embedFile(join(audio, name), { decoder: 'ffmpeg' });
+        const e = compare(Float32Array.from(results[k]!.embedding), viaNode.embedding!);
+        rows.push(`| ${name} | ${d.lengthDiff} | ${d.lag} | ${d.maxAbs.toExponential(2)} | ${Number.isFinite(d.snrDb) ? d.snrDb.toFixed(1) : 'exact'} | 1-${(1 - e.cosine).toExponential(1)} |`);
+        if (name.endsWith('.flac')) {
+          // lossless: the browser's samples are exactly ffmpeg's
+          expect([d.lengthDiff, d.lag, d.maxAbs]).toEqual([0, 0, 0]);
+          expect(e.maxAbs).toBeLessThanOrEqual(1e-5);
+        } else {
+          // measured: the same start (lag 0), within one mp3 frame of length, >= 47 dB (opus, resampled by the browser), embedding cosine >= 0.99955
+          expect(d.lag).toBe(0);
+          expect(Math.abs(d.lengthDiff)).toBeLessThanOrEqual(1152);
+          expect(d.snrDb).toBeGreaterThan(40);
+          expect(e.cosine).toBeGreaterThan(0.999);
+        }
+      }
+      const shown = await page.textContent('#results');
+      expect(shown).toContain("the encoder's end padding, which upstream keeps, is trimmed");
+      expect(shown).toContain('lossless, exactly the samples ffmpeg gives');
+      console.log(
+        ['WebAudio (Chromium) vs ffmpeg, mono at 44.1 kHz in upstream\'s convention; embedding of the page vs the Node runtime (small fixture):',
+          '| file | length diff (samples) | best lag | max-abs after alignment | signal/difference dB | embedding cosine |', '|---|---:|---:|---:|---:|---:|', ...rows].join('\n'),
+      );
+    } finally {
+      await node.close();
+      await page.close();
+      await server.close();
     }
   }, 300_000);
 });

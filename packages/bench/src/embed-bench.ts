@@ -194,13 +194,21 @@ export function formatEmbedBench(r: EmbedBenchResult): string {
   for (const run of r.runs) {
     const c = run.catalogue;
     const hoursPerHour = c.audioSeconds / c.wallSeconds;
-    const backboneOnly = r.trackSeconds / median(run.stages.find((s) => s.stage === 'backbone')!.seconds);
-    const share = hoursPerHour / backboneOnly;
+    const stage = (name: string): number => median(run.stages.find((s) => s.stage.startsWith(name))!.seconds);
+    const backboneAlone = stage('backbone');
+    const backboneOnly = r.trackSeconds / backboneAlone;
+    // Excluding the model's load: the time the backbone ran plus the time it waited for slices.
+    const looping = c.audioSeconds / (c.backboneSeconds + c.waitingSeconds);
+    const share = looping / backboneOnly;
+    // The best any schedule could do here: the front-end's single-core seconds share the cores the backbone fills.
+    const frontEnd = stage('decode') + stage('resample') + stage('log-mel') + stage('slices');
+    const bound = backboneAlone / (backboneAlone + frontEnd / r.availableParallelism);
     lines.push(
-      `${run.precision} catalogue: ${c.files} files, ${(c.audioSeconds / 3600).toFixed(3)} h of audio in ${c.wallSeconds.toFixed(1)} s (model load included), ` +
-        `${c.jobs} front-end worker(s): **${hoursPerHour.toFixed(1)} audio-hours per hour**; the backbone alone: ${backboneOnly.toFixed(1)} ` +
-        `(target: >= ${(100 * CATALOGUE_TARGET).toFixed(0)}% of it: ${(100 * share).toFixed(0)}%, ${share >= CATALOGUE_TARGET ? 'MET' : 'NOT MET'}). ` +
-        `The backbone ran ${c.backboneSeconds.toFixed(1)} s of it and waited ${c.waitingSeconds.toFixed(1)} s for slices.`,
+      `${run.precision} catalogue: ${c.files} files, ${(c.audioSeconds / 3600).toFixed(3)} h of audio in ${c.wallSeconds.toFixed(1)} s with the model's load ` +
+        `(${hoursPerHour.toFixed(1)} audio-hours per hour), ${c.jobs} front-end worker(s); the backbone ran ${c.backboneSeconds.toFixed(1)} s and waited ${c.waitingSeconds.toFixed(1)} s for slices: ` +
+        `**${looping.toFixed(1)} audio-hours per hour** once loaded; the backbone alone: ${backboneOnly.toFixed(1)} ` +
+        `(target: >= ${(100 * CATALOGUE_TARGET).toFixed(0)}% of it: ${(100 * share).toFixed(0)}%, ${share >= CATALOGUE_TARGET ? 'MET' : 'NOT MET'}; ` +
+        `the front-end's measured ${frontEnd.toFixed(2)} s per ${r.trackSeconds} s on one core, sharing ${r.availableParallelism} cores with the backbone, bounds any schedule here at ${(100 * bound).toFixed(0)}%).`,
     );
   }
   lines.push(

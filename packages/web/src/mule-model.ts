@@ -93,6 +93,11 @@ export class MuleModel {
     await this.session.release();
   }
 
+  /** The backbone alone on standardised slices ((count, mel bins, width) back to back): (count, D), as in the Node runtime. */
+  async embedSlices(slices: Float32Array, count: number, width = this.config.backbone.input.shape[3]): Promise<Float32Array> {
+    return this.runSlices(slices, count, width);
+  }
+
   private async runSlices(slices: Float32Array, count: number, width: number): Promise<Float32Array> {
     const [, channels, melBins] = this.config.backbone.input.shape;
     const input = new ort.Tensor('float32', slices, [count, channels, melBins, width]);
