@@ -21,6 +21,7 @@ const REQUIRED_FILES: Record<string, string[]> = {
   '@mule-ts/core': ['README.md'],
   '@mule-ts/convert': ['README.md'],
   '@mule-ts/runtime': ['README.md'],
+  '@mule-ts/web': ['README.md'],
 };
 const TEST_SUMMARY = /^tests: \d+ passed, \d+ failed, \d+ skipped$/m;
 

@@ -136,7 +136,7 @@ describe('readWorkspacePackages', () => {
     const packages = await readWorkspacePackages(root);
     const published = packages.filter((p) => !p.private).map((p) => p.name);
     const privateOnes = packages.filter((p) => p.private).map((p) => p.name);
-    expect(published).toEqual(['@mule-ts/cli', '@mule-ts/convert', '@mule-ts/core', '@mule-ts/runtime', '@mule-ts/verify']);
+    expect(published).toEqual(['@mule-ts/cli', '@mule-ts/convert', '@mule-ts/core', '@mule-ts/runtime', '@mule-ts/verify', '@mule-ts/web']);
     expect(privateOnes).toEqual(expect.arrayContaining(['@mule-ts/bench', '@mule-ts/keras-fixture', '@mule-ts/release-gate', '@mule-ts/test-utils']));
     expect(packages.find((p) => p.name === '@mule-ts/verify')?.dir).toBe(join(root, 'packages', 'verify'));
   });
