@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // Sums the vitest JSON reports of every package into one closing line: "tests: N passed, N failed, N skipped".
 // With CI=true, a skipped test fails the run unless .ci/allowed-skips.json allows it under a condition that holds.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
@@ -24,6 +25,7 @@ const CONDITIONS: Record<string, () => boolean> = {
   'MULE_SLOW_TESTS unset': () => !process.env.MULE_SLOW_TESTS,
   '../shared/keras-samples absent': () => !existsSync(resolve(root, '..', 'shared', 'keras-samples')) && !process.env.MULE_KERAS_SAMPLES,
   'chromium absent': () => !existsSync(process.env.MULE_CHROMIUM ?? '/usr/bin/chromium'),
+  'docker absent': () => spawnSync('docker', ['version'], { stdio: 'ignore' }).status !== 0,
   '../shared/reference/upstream-goldens absent': () => !existsSync(resolve(root, '..', 'shared', 'reference', 'upstream-goldens')) && !process.env.MULE_UPSTREAM_GOLDENS,
 };
 

@@ -21,6 +21,8 @@ export {
   type CatalogueSummary,
 } from './catalogue/embed-catalogue.js';
 export { inShard, shardOf, type Shard } from './catalogue/shard.js';
+export { shardFromScheduler, type Environment, type SchedulerShard } from './catalogue/scheduler-shard.js';
+export { readInputList } from './catalogue/input-list.js';
 export { checkInputsExist } from './catalogue/output-guard.js';
 
 // Artifacts directories on disk

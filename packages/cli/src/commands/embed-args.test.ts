@@ -31,6 +31,15 @@ describe('parseEmbedArgs', () => {
     expect(parseEmbedArgs(['a.wav', '--model', 'm', '--out', 'o.npy', '--precision', 'fp16'])).toMatchObject({ precision: 'fp16' });
   });
 
+  it('parses --shard auto and auto/N (resolved later from the environment) and --inputs LIST', () => {
+    expect(parseEmbedArgs(['--inputs', 'list.txt', '--model', 'm', '--out', 'o.npy', '--shard', 'auto'])).toMatchObject({ inputs: [], inputLists: ['list.txt'], shard: null, shardAuto: { count: null } });
+    expect(parseEmbedArgs(['a.wav', '--model', 'm', '--out', 'o.npy', '--shard', 'auto/6'])).toMatchObject({ shard: null, shardAuto: { count: 6 }, inputLists: [] });
+    expect(parseEmbedArgs(['a.wav', '--model', 'm', '--out', 'o.npy', '--shard', '2/6'])).toMatchObject({ shard: { index: 2, count: 6 }, shardAuto: null });
+    expect(() => parseEmbedArgs(['a.wav', '--model', 'm', '--out', 'o.npy', '--shard', 'auto/0'])).toThrow(/--shard auto\/N takes N >= 1/);
+    expect(() => parseEmbedArgs(['a.wav', '--model', 'm', '--out', 'o.npy', '--shard', 'automatic'])).toThrow(/auto or auto\/N/);
+    expect(() => parseEmbedArgs(['--model', 'm', '--out', 'o.npy'])).toThrow(/give paths, or --inputs LIST/);
+  });
+
   it('parses --shard I/N (1-based)', () => {
     expect(parseShard('1/1')).toEqual({ index: 1, count: 1 });
     expect(parseShard('4/4')).toEqual({ index: 4, count: 4 });

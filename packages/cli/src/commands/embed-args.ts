@@ -8,11 +8,16 @@ import { UsageError } from '../usage-error.js';
 export interface EmbedCommand extends CatalogueOptions {
   progress: 'auto' | ProgressMode;
   help: boolean;
+  /** `--shard auto` (count null) or `auto/N`: resolved from the scheduler's environment by the command. */
+  shardAuto: { count: number | null } | null;
 }
+
+/** In --out, replaced by the shard as I-of-N (e.g. out-3-of-8.jsonl), so one job definition serves every task. */
+export const SHARD_PLACEHOLDER = '{shard}';
 
 export const DEFAULT_EXTENSIONS = ['wav', 'wave', 'mp3', 'flac', 'ogg', 'oga', 'm4a', 'aac', 'opus', 'aif', 'aiff'];
 
-export const EMBED_USAGE = `Usage: mule embed FILE|DIR... --model DIR --out OUT [options]
+export const EMBED_USAGE = `Usage: mule embed FILE|DIR... [--inputs LIST] --model DIR --out OUT [options]
 
 Embeds audio files with converted, verified MULE artifacts (decode as upstream: ffmpeg -> 44.1 kHz
 int16, channels summed, first 30 minutes; resample to 16 kHz; log-mel; slices; backbone; every
@@ -20,6 +25,8 @@ figure from the artifacts' config.json).
 
   FILE|DIR...           audio files, and directories searched recursively for
                         ${DEFAULT_EXTENSIONS.join(', ')}
+  --inputs LIST         a text file of audio paths, one per line (# comments, blank lines skipped),
+                        read rather than walked: give every shard of a job the same list
   --model DIR           converted artifacts (mule convert) with a passing verification record
                         (mule verify --onnx): backbone.onnx, config.json, manifest.json
   --out OUT             OUT.npy     one 1728-d clip embedding per file (N x 1728 float32, rows in
@@ -28,11 +35,15 @@ figure from the artifacts' config.json).
                                     (+ timeline with --timeline)
                         OUT/        a directory (trailing / or no extension): one .npy per file
                                     (the timeline K x 1728 with --timeline, else the embedding)
+                        {shard} in OUT is replaced by the shard, I-of-N (with --shard)
   --timeline            include the per-slice timeline (.jsonl or directory output)
   --dump-stages DIR     write each file's decoded signal, 16 kHz waveform, mel and slices as .npy
   --resume              continue an interrupted run: skip the files OUT's progress journal lists as done
   --overwrite           start again even if OUT holds an earlier run
   --shard I/N           process only shard I of N (1 <= I <= N), chosen by a hash of each path
+  --shard auto          the shard from the job scheduler's environment: AWS Batch array jobs
+                        (AWS_BATCH_JOB_ARRAY_INDEX/_SIZE) or Cloud Run jobs (CLOUD_RUN_TASK_INDEX/_COUNT)
+  --shard auto/N        the same for a Kubernetes Indexed Job of N completions (JOB_COMPLETION_INDEX)
   --decoder D           auto (ffmpeg if found, else the WAV reader), ffmpeg or wav (default auto)
   --ffmpeg PATH         the ffmpeg executable (default: $MULE_FFMPEG, else ffmpeg on PATH)
   --jobs N              decoding/front-end worker threads (default: cores - 1; 2 on 2 cores; 0 = main thread)
@@ -57,6 +68,7 @@ const FLAGS = {
   resume: { type: 'boolean' },
   overwrite: { type: 'boolean' },
   shard: { type: 'string' },
+  inputs: { type: 'string' },
   decoder: { type: 'string' },
   ffmpeg: { type: 'string' },
   jobs: { type: 'string' },
@@ -80,12 +92,24 @@ export function outputKindOf(out: string): CatalogueOutputKind {
   throw new UsageError(`--out ${out}: use a .npy file, a .jsonl file or a directory (ending in / or without extension)`, 'embed');
 }
 
+/** `--shard I/N` (1-based), `auto` or `auto/N`. */
+export function parseShardFlag(text: string): { shard: Shard | null; shardAuto: { count: number | null } | null } {
+  if (text === 'auto') return { shard: null, shardAuto: { count: null } };
+  const auto = /^auto\/(\d+)$/.exec(text);
+  if (auto) {
+    const count = Number(auto[1]);
+    if (count < 1) throw new UsageError(`--shard auto/N takes N >= 1 (the Job's completions), got ${JSON.stringify(text)}`, 'embed');
+    return { shard: null, shardAuto: { count } };
+  }
+  return { shard: parseShard(text), shardAuto: null };
+}
+
 /** `--shard I/N`, 1-based. */
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text);
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard takes I/N with 1 <= I <= N (e.g. 1/4), got ${JSON.stringify(text)}`, 'embed');
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard takes I/N with 1 <= I <= N (e.g. 1/4), auto or auto/N, got ${JSON.stringify(text)}`, 'embed');
   return { index, count };
 }
 
@@ -97,7 +121,8 @@ export function parseEmbedArgs(argv: readonly string[], defaultJobs = 1): EmbedC
     dumpStages: v['dump-stages'] ?? null,
     resume: v.resume === true,
     overwrite: v.overwrite === true,
-    shard: v.shard === undefined ? null : parseShard(v.shard),
+    ...(v.shard === undefined ? { shard: null, shardAuto: null } : parseShardFlag(v.shard)),
+    inputLists: v.inputs === undefined ? [] : [v.inputs],
     decoder: choiceFlag(v.decoder ?? 'auto', '--decoder', ['auto', 'ffmpeg', 'wav'] as const, 'embed'),
     ffmpegPath: v.ffmpeg ?? null,
     jobs: v.jobs === undefined ? defaultJobs : integerFlag(v.jobs, '--jobs', 0, 'embed'),
@@ -110,7 +135,7 @@ export function parseEmbedArgs(argv: readonly string[], defaultJobs = 1): EmbedC
     extensions: v.ext === undefined ? DEFAULT_EXTENSIONS : v.ext.split(',').map((e) => e.trim().replace(/^\./, '').toLowerCase()).filter(Boolean),
   };
   if (base.help) return { ...base, inputs: positionals, model: v.model ?? '', out: v.out ?? '', outKind: 'npy' };
-  if (positionals.length === 0) throw new UsageError('no input files or directories', 'embed');
+  if (positionals.length === 0 && v.inputs === undefined) throw new UsageError('no input files or directories (give paths, or --inputs LIST)', 'embed');
   if (v.model === undefined) throw new UsageError('--model DIR is required', 'embed');
   if (v.out === undefined) throw new UsageError('--out OUT is required', 'embed');
   const outKind = outputKindOf(v.out);

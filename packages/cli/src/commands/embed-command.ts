@@ -1,10 +1,11 @@
 /** `mule embed FILE|DIR... --model DIR --out OUT [options]`: see EMBED_USAGE. */
-import { checkInputsExist, defaultJobs, embedCatalogue, type CatalogueProgress, type MuleError } from '@mule-ts/runtime';
+import { checkInputsExist, defaultJobs, embedCatalogue, isMuleError, shardFromScheduler, type CatalogueProgress, type MuleError } from '@mule-ts/runtime';
 import { EXIT_OK, EXIT_SOME_FAILED } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { ProgressBar } from '../progress-bar.js';
 import { InputError, requireExisting } from '../input-error.js';
-import { EMBED_USAGE, parseEmbedArgs } from './embed-args.js';
+import { UsageError } from '../usage-error.js';
+import { EMBED_USAGE, SHARD_PLACEHOLDER, parseEmbedArgs } from './embed-args.js';
 
 export async function runEmbedCommand(args: readonly string[], io: CliIo): Promise<number> {
   const cmd = parseEmbedArgs(args, defaultJobs());
@@ -14,9 +15,23 @@ export async function runEmbedCommand(args: readonly string[], io: CliIo): Promi
   }
   await requireExisting(cmd.model, '--model', 'point --model at a directory written by mule convert and verified by mule verify --onnx', 'directory');
   // The catalogue checks its inputs too; checked here first, a missing one is a usage problem (exit 2).
-  await checkInputsExist(cmd.inputs).catch((e: MuleError) => {
+  await checkInputsExist([...cmd.inputs, ...(cmd.inputLists ?? [])]).catch((e: MuleError) => {
     throw new InputError(e.message, e.details.hint ?? 'check the path');
   });
+  if (cmd.shardAuto) {
+    try {
+      const { shard, source } = shardFromScheduler(io.env ?? process.env, cmd.shardAuto.count);
+      cmd.shard = shard;
+      io.stderr.write(`shard ${shard.index}/${shard.count} from ${source}\n`);
+    } catch (e) {
+      if (isMuleError(e)) throw new InputError(e.message, e.details.hint ?? 'give --shard I/N');
+      throw e;
+    }
+  }
+  if (cmd.out.includes(SHARD_PLACEHOLDER)) {
+    if (!cmd.shard) throw new UsageError(`--out ${cmd.out}: ${SHARD_PLACEHOLDER} names the shard, so it needs --shard (I/N, auto or auto/N)`, 'embed');
+    cmd.out = cmd.out.replaceAll(SHARD_PLACEHOLDER, `${cmd.shard.index}-of-${cmd.shard.count}`);
+  }
   const mode = ProgressBar.modeFor(cmd.progress, io.stderr);
   let bar: ProgressBar | null = null;
   const progress: CatalogueProgress = {

@@ -42,9 +42,9 @@ interface CliRun {
   stderr: string;
 }
 
-function mule(args: string[], cwd = REPO_ROOT, extraFlags: string[] = flagsForArtifacts): Promise<CliRun> {
+function mule(args: string[], cwd = REPO_ROOT, extraFlags: string[] = flagsForArtifacts, env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [MULE_BIN, 'embed', ...args, ...extraFlags, '--progress', 'lines'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [MULE_BIN, 'embed', ...args, ...extraFlags, '--progress', 'lines'], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('close', (code) => resolvePromise({ code: code ?? -1, stderr }));
@@ -343,6 +343,31 @@ describe.skipIf(!ffmpeg)('mule embed (small converted fixture)', () => {
           expect(maxAbs(toNumbers(await readNpy(f.npy)), rowOf(f.file))).toBeLessThan(1e-5);
         }
       }
+    });
+
+    it('--inputs LIST with --shard auto: three AWS Batch array tasks cover the list once; no scheduler is refused', async () => {
+      // the list in another order than the walk, with a comment and a blank line
+      const files = reference.index.rows.map((r) => r.file);
+      const list = path('catalogue.txt');
+      await writeFile(list, `# 50 tracks\n${files.slice().reverse().join('\n')}\n\n`);
+      const seen: string[] = [];
+      for (let task = 0; task < 3; task++) {
+        const out = path(`aws-${task + 1}-of-3.jsonl`);
+        const r = await mule(['--inputs', list, '--model', art, '--out', path('aws-{shard}.jsonl'), '--shard', 'auto'], REPO_ROOT, flagsForArtifacts, { AWS_BATCH_JOB_ARRAY_INDEX: String(task), AWS_BATCH_JOB_ARRAY_SIZE: '3' });
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toContain(`shard ${task + 1}/3 from AWS Batch array job (AWS_BATCH_JOB_ARRAY_INDEX=${task}, AWS_BATCH_JOB_ARRAY_SIZE=3)`);
+        const lines = (await readFile(out, 'utf8')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { file: string; embedding: number[] });
+        for (const line of lines) {
+          expect(shardOf(line.file, 3)).toBe(task + 1);
+          expect(maxAbs(line.embedding, rowOf(line.file))).toBeLessThan(1e-5);
+        }
+        seen.push(...lines.map((l) => l.file));
+      }
+      expect(seen.slice().sort()).toEqual(files.slice().sort());
+      const none = await mule(['--inputs', list, '--model', art, '--out', path('none.jsonl'), '--shard', 'auto'], REPO_ROOT, flagsForArtifacts, { AWS_BATCH_JOB_ARRAY_INDEX: '', CLOUD_RUN_TASK_INDEX: '', JOB_COMPLETION_INDEX: '' });
+      expect(none.code).toBe(2);
+      expect(none.stderr).toMatch(/--shard auto: no job scheduler found in the environment/);
+      expect(existsSync(path('none.jsonl'))).toBe(false);
     });
 
     it('pnpm exec mule from the repository root (when the workspace bin link exists)', async (ctx) => {

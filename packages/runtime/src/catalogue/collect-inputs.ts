@@ -1,12 +1,13 @@
 /**
  * Expands the command line's files and directories into the list of files to embed: files as
  * given (any extension), directories walked recursively in sorted order keeping the audio
- * extensions; argument order is kept and repeated files are listed once.
+ * extensions, then the files of `--inputs` lists as written (not stat'ed); order is kept and
+ * repeated files are listed once.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 
-export async function collectInputs(inputs: readonly string[], extensions: readonly string[]): Promise<string[]> {
+export async function collectInputs(inputs: readonly string[], extensions: readonly string[], listed: readonly string[] = []): Promise<string[]> {
   const wanted = new Set(extensions.map((e) => e.toLowerCase()));
   const seen = new Set<string>();
   const files: string[] = [];
@@ -29,6 +30,7 @@ export async function collectInputs(inputs: readonly string[], extensions: reado
     if (info?.isDirectory()) await walk(input);
     else add(input); // a missing or unreadable file is reported when it fails to decode
   }
+  for (const file of listed) add(file);
   return files;
 }
 

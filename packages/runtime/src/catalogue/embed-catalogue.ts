@@ -13,6 +13,7 @@ import { MuleModel } from '../model/index.js';
 import { collectInputs } from './collect-inputs.js';
 import type { CatalogueOutputKind, EmbeddingOutput } from './embedding-output.js';
 import { runEmbedPipeline, type PipelineTimes } from './embed-pipeline.js';
+import { readInputList } from './input-list.js';
 import { FrontEndPool } from './front-end-pool.js';
 import { JsonlOutput } from './jsonl-output.js';
 import { NpyRowsOutput } from './npy-rows-output.js';
@@ -27,6 +28,8 @@ export type { CatalogueOutputKind } from './embedding-output.js';
 export interface CatalogueOptions {
   /** Audio files, and directories searched recursively for `extensions`. */
   inputs: string[];
+  /** Files listing more audio paths, one per line (`--inputs`); read, not walked. */
+  inputLists?: string[];
   /** The converted artifacts directory. */
   model: string;
   out: string;
@@ -102,7 +105,7 @@ function makeOutput(options: CatalogueOptions, dim: number): EmbeddingOutput {
 export async function embedCatalogue(options: CatalogueOptions, progress: CatalogueProgress = SILENT): Promise<CatalogueSummary> {
   const started = Date.now();
   // A path that does not exist stops the run before anything about the output is created.
-  await checkInputsExist(options.inputs);
+  await checkInputsExist([...options.inputs, ...(options.inputLists ?? [])]);
   // Then the lock: nothing about the output is read or written by a run that does not hold it.
   const journalPath = journalPathFor(options.out, options.outKind);
   const lockPath = `${journalPath}.lock`;
@@ -132,7 +135,9 @@ async function removeIfEmpty(top: string, leaf: string): Promise<void> {
 }
 
 async function embedLocked(options: CatalogueOptions, journalPath: string, progress: CatalogueProgress, started: number): Promise<CatalogueSummary> {
-  const all = await collectInputs(options.inputs, options.extensions);
+  const listed: string[] = [];
+  for (const list of options.inputLists ?? []) listed.push(...(await readInputList(list)));
+  const all = await collectInputs(options.inputs, options.extensions, listed);
   const selected = all.filter((f) => inShard(f, options.shard));
 
   const model = await MuleModel.load(options.model, {
