@@ -34,10 +34,10 @@ describe('runMule', () => {
     const help = await mule(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: mule <command>/);
-    for (const c of ['convert', 'inspect', 'verify', 'embed']) expect(help.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['convert', 'inspect', 'verify', 'embed', 'merge']) expect(help.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     expect(help.stdout).toMatch(/Exit codes: 0 success; 1 .*; 2 a usage or/);
     expect((await mule(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
-    for (const c of ['convert', 'inspect', 'verify', 'embed']) {
+    for (const c of ['convert', 'inspect', 'verify', 'embed', 'merge']) {
       const r = await mule([c, '--help']);
       expect(r.code, c).toBe(0);
       expect(r.stdout, c).toMatch(new RegExp(`^Usage: mule ${c}`));
@@ -46,7 +46,7 @@ describe('runMule', () => {
 
   it('usage mistakes: exit 2, one error [USAGE] line and one line saying where the options are', async () => {
     const cases: Array<[string[], string]> = [
-      [[], 'error [USAGE]: no command given (convert, inspect, verify or embed)\n  mule --help lists the options\n'],
+      [[], 'error [USAGE]: no command given (convert, inspect, verify, embed or merge)\n  mule --help lists the options\n'],
       [['convrt'], 'error [USAGE]: unknown command "convrt" (did you mean convert?)\n  mule --help lists the options\n'],
       [['convert'], 'error [USAGE]: --keras FILE is required\n  mule convert --help lists the options\n'],
       [['convert', '--kears', 'x'], 'error [USAGE]: unknown option --kears (did you mean --keras?)\n  mule convert --help lists the options\n'],

@@ -1,5 +1,5 @@
 /**
- * The `mule` command line: `mule <convert|inspect|verify|embed> [options]`. Every error is printed
+ * The `mule` command line: `mule <convert|inspect|verify|embed|merge> [options]`. Every error is printed
  * here, once, in one format (see report-error.ts); the return value is the exit code.
  */
 import type { VerifyHooks } from '@mule-ts/verify';
@@ -7,6 +7,7 @@ import { closestName } from './args/did-you-mean.js';
 import { runConvertCommand } from './commands/convert-command.js';
 import { runEmbedCommand } from './commands/embed-command.js';
 import { runInspectCommand } from './commands/inspect-command.js';
+import { runMergeCommand } from './commands/merge-command.js';
 import { runVerifyCommand } from './commands/verify-command.js';
 import { EXIT_OK } from './exit-codes.js';
 import { PROCESS_IO, type CliIo } from './io.js';
@@ -21,6 +22,7 @@ Commands:
   inspect   list any Keras file's layers and weights                      (mule inspect --help)
   verify    prove the artifacts stage by stage against the reference      (mule verify --help)
   embed     embed audio files with verified artifacts                     (mule embed --help)
+  merge     merge the Parquet shards of one sharded embed run              (mule merge --help)
 
   mule --version   prints the version
 
@@ -28,7 +30,7 @@ Exit codes: 0 success; 1 an error, or a verification that failed or did not comp
 input problem found before any work; 3 mule embed completed but some files failed.
 `;
 
-const COMMANDS = ['convert', 'inspect', 'verify', 'embed'] as const;
+const COMMANDS = ['convert', 'inspect', 'verify', 'embed', 'merge'] as const;
 
 export interface RunMuleOptions {
   io?: CliIo;
@@ -43,7 +45,7 @@ export async function runMule(argv: readonly string[], options: RunMuleOptions =
   const cwd = options.cwd ?? process.cwd();
   const [command, ...rest] = argv;
   try {
-    if (command === undefined) throw new UsageError('no command given (convert, inspect, verify or embed)');
+    if (command === undefined) throw new UsageError('no command given (convert, inspect, verify, embed or merge)');
     if (command === '--help' || command === '-h' || command === 'help') {
       io.stdout.write(MULE_USAGE);
       return EXIT_OK;
@@ -61,6 +63,8 @@ export async function runMule(argv: readonly string[], options: RunMuleOptions =
         return await runVerifyCommand(rest, io, cwd, options.verify);
       case 'embed':
         return await runEmbedCommand(rest, io);
+      case 'merge':
+        return await runMergeCommand(rest, io);
       default: {
         const near = closestName(command, COMMANDS);
         throw new UsageError(`unknown command ${JSON.stringify(command)}${near ? ` (did you mean ${near}?)` : ''}`);

@@ -23,6 +23,7 @@ export {
 export { inShard, shardOf, type Shard } from './catalogue/shard.js';
 export { shardFromScheduler, type Environment, type SchedulerShard } from './catalogue/scheduler-shard.js';
 export { readInputList } from './catalogue/input-list.js';
+export { mergeShards, type MergeOptions, type MergeSummary } from './catalogue/merge-shards.js';
 export { checkInputsExist } from './catalogue/output-guard.js';
 
 // Artifacts directories on disk

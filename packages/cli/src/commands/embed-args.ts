@@ -33,10 +33,14 @@ figure from the artifacts' config.json).
                                     input order) + OUT.index.json listing the files of each row
                         OUT.jsonl   one JSON object per file: file, embedding, centres, seconds
                                     (+ timeline with --timeline)
+                        OUT.parquet one row per file: path, status, error, seconds, slices, centres,
+                                    embedding (1728 float32), warnings, size, mtime, model_sha256,
+                                    verification_id (+ timeline with --timeline); written when the
+                                    shard is complete (rows are logged as files finish, for --resume)
                         OUT/        a directory (trailing / or no extension): one .npy per file
                                     (the timeline K x 1728 with --timeline, else the embedding)
                         {shard} in OUT is replaced by the shard, I-of-N (with --shard)
-  --timeline            include the per-slice timeline (.jsonl or directory output)
+  --timeline            include the per-slice timeline (.jsonl, .parquet or directory output)
   --dump-stages DIR     write each file's decoded signal, 16 kHz waveform, mel and slices as .npy
   --resume              continue an interrupted run: skip the files OUT's progress journal lists as done
   --overwrite           start again even if OUT holds an earlier run
@@ -87,9 +91,10 @@ export function outputKindOf(out: string): CatalogueOutputKind {
   const lower = out.toLowerCase();
   if (lower.endsWith('.npy')) return 'npy';
   if (lower.endsWith('.jsonl')) return 'jsonl';
+  if (lower.endsWith('.parquet')) return 'parquet';
   const base = out.split('/').pop() ?? out;
   if (!base.includes('.')) return 'dir';
-  throw new UsageError(`--out ${out}: use a .npy file, a .jsonl file or a directory (ending in / or without extension)`, 'embed');
+  throw new UsageError(`--out ${out}: use a .npy, .jsonl or .parquet file or a directory (ending in / or without extension)`, 'embed');
 }
 
 /** `--shard I/N` (1-based), `auto` or `auto/N`. */
@@ -139,7 +144,7 @@ export function parseEmbedArgs(argv: readonly string[], defaultJobs = 1): EmbedC
   if (v.model === undefined) throw new UsageError('--model DIR is required', 'embed');
   if (v.out === undefined) throw new UsageError('--out OUT is required', 'embed');
   const outKind = outputKindOf(v.out);
-  if (base.timeline && outKind === 'npy') throw new UsageError('--timeline needs a .jsonl or directory --out (a .npy output holds one clip embedding per file)', 'embed');
+  if (base.timeline && outKind === 'npy') throw new UsageError('--timeline needs a .jsonl, .parquet or directory --out (a .npy output holds one clip embedding per file)', 'embed');
   if (base.resume && base.overwrite) throw new UsageError('--resume and --overwrite exclude each other', 'embed');
   return { ...base, inputs: positionals, model: v.model, out: v.out, outKind };
 }

@@ -7,7 +7,7 @@
 import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname } from 'node:path';
-import type { BackbonePrecision, ShortClipMode, VerificationStatus } from '@mule-ts/core';
+import { backboneFileName, type BackbonePrecision, type ShortClipMode, type VerificationStatus } from '@mule-ts/core';
 import type { AudioDecoder } from '../audio/index.js';
 import { MuleModel } from '../model/index.js';
 import { collectInputs } from './collect-inputs.js';
@@ -17,6 +17,7 @@ import { readInputList } from './input-list.js';
 import { FrontEndPool } from './front-end-pool.js';
 import { JsonlOutput } from './jsonl-output.js';
 import { NpyRowsOutput } from './npy-rows-output.js';
+import { ParquetOutput } from './parquet-output.js';
 import { acquireOutputLock } from './output-lock.js';
 import { checkInputsExist, checkOutputIsOurs, journalPathFor, outputDirOf } from './output-guard.js';
 import { ProgressJournal } from './progress-journal.js';
@@ -96,7 +97,19 @@ export function defaultJobs(): number {
 
 const SILENT: CatalogueProgress = { start: () => undefined, warn: () => undefined, note: () => undefined, tick: () => undefined, finish: () => undefined };
 
-function makeOutput(options: CatalogueOptions, dim: number): EmbeddingOutput {
+function makeOutput(options: CatalogueOptions, model: MuleModel, selected: number): EmbeddingOutput {
+  const dim = model.embeddingDim;
+  if (options.outKind === 'parquet') {
+    return new ParquetOutput(options.out, {
+      embeddingDim: dim,
+      timeline: options.timeline,
+      modelSha256: model.manifest.files[backboneFileName(model.precision)]?.sha256 ?? '',
+      verificationId: model.verification.record?.id ?? null,
+      precision: model.precision,
+      shard: options.shard,
+      selected,
+    });
+  }
   if (options.outKind === 'npy') return new NpyRowsOutput(options.out, dim);
   if (options.outKind === 'jsonl') return new JsonlOutput(options.out, options.timeline);
   return new TimelineDirOutput(outputDirOf(options.out), options.timeline);
@@ -146,14 +159,15 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
     onWarning: (m) => progress.warn(m),
     ...(options.precision ? { precision: options.precision } : {}),
   });
-  const output = makeOutput(options, model.embeddingDim);
+  const output = makeOutput(options, model, selected.length);
   if (output.journalPath !== journalPath) throw new Error(`internal: output journal ${output.journalPath} is not ${journalPath}`);
   const journal = await ProgressJournal.open(output.journalPath, options.resume);
   const done = journal.doneFiles();
   let todo = selected.filter((f) => !done.has(f));
   const skippedAsDone = selected.length - todo.length;
+  const cutByLimit = options.limit !== null && todo.length > options.limit;
   if (options.limit !== null) todo = todo.slice(0, options.limit);
-  journal.checkConsistent(options.outKind === 'jsonl' ? 'increasing' : 'counting');
+  journal.checkConsistent(options.outKind === 'jsonl' || options.outKind === 'parquet' ? 'increasing' : 'counting');
   await output.open(options.resume, journal.committedEnd(), journal.summary().ok);
 
   progress.start({ model: options.model, verification: model.verification, selected: selected.length, skippedAsDone, todo: todo.length });
@@ -172,6 +186,7 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
   const withWarnings: Array<{ file: string; warnings: string[] }> = [];
   let audioSeconds = 0;
   let times: PipelineTimes = { backboneSeconds: 0, waitingSeconds: 0 };
+  let finished = false;
   try {
     times = await runEmbedPipeline(todo, pool, model, Math.max(2, 2 * options.jobs), async (_index, outcome, result) => {
       if (outcome.ok && result) {
@@ -194,11 +209,12 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
         progress.tick(false, 0);
       }
     });
+    finished = true;
   } finally {
     progress.finish();
-    journal.checkConsistent(options.outKind === 'jsonl' ? 'increasing' : 'counting');
+    journal.checkConsistent(options.outKind === 'jsonl' || options.outKind === 'parquet' ? 'increasing' : 'counting');
     const { ok, failed: allFailed } = journal.summary();
-    await output.close(ok, allFailed.map(({ file, error }) => ({ file, error })));
+    await output.close(ok, allFailed.map(({ file, error }) => ({ file, error })), finished && !cutByLimit);
     await pool.close();
     await model.close();
   }

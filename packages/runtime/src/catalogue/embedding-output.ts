@@ -2,8 +2,8 @@
 import type { EmbedResult } from '../model/index.js';
 import type { JournalOk } from './progress-journal.js';
 
-/** The kinds of `--out`: rows of one .npy, lines of a .jsonl, or a directory of .npy files. */
-export type CatalogueOutputKind = 'npy' | 'jsonl' | 'dir';
+/** The kinds of `--out`: rows of one .npy, lines of a .jsonl, a directory of .npy files, or rows of a .parquet. */
+export type CatalogueOutputKind = 'npy' | 'jsonl' | 'dir' | 'parquet';
 
 export interface FileEmbedding {
   file: string;
@@ -23,6 +23,9 @@ export interface EmbeddingOutput {
   open(resume: boolean, committedEnd: number, done: readonly JournalOk[]): Promise<void>;
   /** Writes one file's result; returns the committed length after it (the journal's `end`). */
   write(item: FileEmbedding): Promise<number>;
-  /** Final touches (index files); `ok` lists every committed file in output order. */
-  close(ok: readonly JournalOk[], failed: ReadonlyArray<{ file: string; error: string }>): Promise<void>;
+  /**
+   * Final touches (index files); `ok` lists every committed file in output order; `complete` says
+   * whether every file of the selection is done (a --limit or an error leaves it false).
+   */
+  close(ok: readonly JournalOk[], failed: ReadonlyArray<{ file: string; error: string }>, complete: boolean): Promise<void>;
 }
