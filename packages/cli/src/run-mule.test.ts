@@ -58,7 +58,7 @@ describe('runMule', () => {
       [['verify', '--precision', 'int4'], 'error [USAGE]: --precision takes fp32, fp16, int8, got "int4" (did you mean int8?)\n  mule verify --help lists the options\n'],
       [['embed', 'x.wav', '--model', 'm', '--out', 'o.npy', '--precision', 'fp61'], 'error [USAGE]: --precision takes fp32, fp16, int8, got "fp61" (did you mean fp16?)\n  mule embed --help lists the options\n'],
       [['inspect', 'a.keras', 'b.keras'], 'error [USAGE]: inspect takes exactly one Keras file (got 2)\n  mule inspect --help lists the options\n'],
-      [['embed', 'x.wav', '--model', 'm', '--out', 'o.csv'], 'error [USAGE]: --out o.csv: use a .npy file, a .jsonl file or a directory (ending in / or without extension)\n  mule embed --help lists the options\n'],
+      [['embed', 'x.wav', '--model', 'm', '--out', 'o.csv'], 'error [USAGE]: --out o.csv: use a .npy, .jsonl or .parquet file or a directory (ending in / or without extension)\n  mule embed --help lists the options\n'],
     ];
     for (const [args, text] of cases) {
       const r = await mule(args);
