@@ -6,7 +6,7 @@
  * loaded (the verification reason), refused (the reason), embedded (the result) or failed.
  */
 import { resampleForModel, type BackbonePrecision, type DecodingParams } from '@mule-ts/core';
-import { MuleModel, type DecodedAudioInfo, type WebBackend } from '@mule-ts/web';
+import { MuleModel, cacheStorageArtifactCache, type DecodedAudioInfo, type WebBackend } from '@mule-ts/web';
 import * as ort from 'onnxruntime-web';
 // onnxruntime-web's loader and WebAssembly as files of their own: the loader is also the script of
 // its own worker threads, so it must not be a bundle of this worker or of the page.
@@ -75,7 +75,10 @@ scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
       model = await MuleModel.load(request.url, {
         precision: request.precision,
         backend: request.backend,
-        onProgress: (p) => reply({ type: 'progress', text: `downloading ${p.file}: ${(p.loadedBytes / 1e6).toFixed(1)} of ${(p.totalBytes / 1e6).toFixed(1)} MB` }),
+        // downloaded once per origin: the browser's Cache API, keyed and re-checked by sha256
+        cache: cacheStorageArtifactCache(),
+        onProgress: (p) =>
+          reply({ type: 'progress', text: p.fromCache ? `${p.file}: ${(p.totalBytes / 1e6).toFixed(1)} MB from the browser's cache` : `downloading ${p.file}: ${(p.loadedBytes / 1e6).toFixed(1)} of ${(p.totalBytes / 1e6).toFixed(1)} MB` }),
       });
       reply({ type: 'loaded', reason: model.verification.reason, backend: model.backend, backendNote: model.backendNote, decoding: model.config.decoding });
     } catch (e) {

@@ -148,6 +148,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
       }
       await page.screenshot({ path: join(screenshots, `page-${isolated ? 'threaded' : 'single-thread'}.png`), fullPage: true });
       if (isolated) {
+        // loaded again: the backbone comes from the browser's Cache API (checked by sha256), not the network
+        const backboneRequests = (): number => server.requests.filter((r) => r === '/models/demo/backbone.onnx').length;
+        expect(backboneRequests()).toBe(1);
+        await page.click('#load');
+        await page.waitForFunction(() => /model loaded|refused/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 120_000 });
+        expect(await page.textContent('#status')).toMatch(/^model loaded: /);
+        expect(backboneRequests()).toBe(1);
         await page.fill('#model-url', '/models/unverified/');
         await page.click('#load');
         await page.waitForFunction(() => /^refused/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 60_000 });

@@ -16,10 +16,12 @@ const TYPES: Record<string, string> = {
   '.onnx': 'application/octet-stream',
 };
 
-/** Serves `root` at /, and each `mounts` directory at its URL prefix (e.g. '/models/demo/'). */
-export async function serveStatic(root: string, mounts: Record<string, string>, isolated = true): Promise<{ url: string; close: () => Promise<void> }> {
+/** Serves `root` at /, and each `mounts` directory at its URL prefix (e.g. '/models/demo/'); `requests` lists the paths asked for. */
+export async function serveStatic(root: string, mounts: Record<string, string>, isolated = true): Promise<{ url: string; close: () => Promise<void>; requests: string[] }> {
+  const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    requests.push(path);
     const mount = Object.keys(mounts).find((m) => path.startsWith(m));
     const base = mount ? mounts[mount]! : root;
     const relative = mount ? path.slice(mount.length) : path === '/' ? 'index.html' : path.slice(1);
@@ -41,5 +43,5 @@ export async function serveStatic(root: string, mounts: Record<string, string>, 
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())), requests };
 }

@@ -23,6 +23,8 @@ export interface DownloadProgress {
   loadedBytes: number;
   /** From the manifest (or Content-Length); 0 when unknown. */
   totalBytes: number;
+  /** Read from the cache rather than downloaded. */
+  fromCache?: boolean;
 }
 
 /** Where verified bytes may be kept between visits, keyed by their sha256 (so a stale entry can never be used). */
@@ -107,9 +109,10 @@ function listedEntry(baseUrl: string, manifest: ArtifactManifest, file: string):
 /** One file the manifest lists: from the cache when its sha256 is there, else downloaded and checked. */
 async function listedFile(baseUrl: string, manifest: ArtifactManifest, file: string, options: FetchArtifactsOptions, fetchFn: typeof fetch): Promise<Uint8Array> {
   const entry = listedEntry(baseUrl, manifest, file);
-  const cached = (await options.cache?.get(entry.sha256)) ?? null;
-  if (cached) {
-    options.onProgress?.({ file, loadedBytes: cached.length, totalBytes: entry.bytes });
+  // A cached copy is used only if its bytes still hash to the manifest's sha256 (storage can rot).
+  const cached = (await options.cache?.get(entry.sha256).catch(() => null)) ?? null;
+  if (cached && (await sha256Hex(cached)) === entry.sha256) {
+    options.onProgress?.({ file, loadedBytes: cached.length, totalBytes: entry.bytes, fromCache: true });
     return cached;
   }
   const url = urlOf(baseUrl, file);
@@ -121,7 +124,7 @@ async function listedFile(baseUrl: string, manifest: ArtifactManifest, file: str
       hint: 'the server holds other bytes than the conversion wrote: copy the artifacts directory again',
     });
   }
-  await options.cache?.put(entry.sha256, bytes);
+  await options.cache?.put(entry.sha256, bytes).catch((e: unknown) => options.onWarning?.(`${file}: not cached (${(e as Error).message})`));
   return bytes;
 }
 

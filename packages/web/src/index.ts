@@ -4,3 +4,4 @@
  */
 export { MuleModel, decodeBlob, type DecodedAudioInfo, type WebBackend, type WebModelOptions } from './mule-model.js';
 export { fetchArtifacts, sha256Hex, type ArtifactCache, type DownloadProgress, type FetchArtifactsOptions, type FetchedArtifacts } from './fetch-artifacts.js';
+export { cacheStorageArtifactCache } from './cache-storage.js';

@@ -135,5 +135,10 @@ describe.skipIf(!lookup.python)('@mule-ts/web in Node (onnxruntime-web, wasm)', 
     const again = await MuleModel.load(`${base}/verified`, { cache });
     await again.close();
     expect(requests).toEqual(['/verified/manifest.json']);
+    // a cached copy whose bytes changed (storage can rot) is not used: downloaded and checked again
+    for (const [k, v] of store) store.set(k, Uint8Array.from(v, (b, i) => (i === 100 ? b ^ 1 : b)));
+    requests.length = 0;
+    await (await MuleModel.load(`${base}/verified`, { cache })).close();
+    expect(requests).toEqual(['/verified/manifest.json', '/verified/config.json', '/verified/backbone.onnx']);
   });
 });
