@@ -43,6 +43,8 @@ figure from the artifacts' config.json).
   --timeline            include the per-slice timeline (.jsonl, .parquet or directory output)
   --dump-stages DIR     write each file's decoded signal, 16 kHz waveform, mel and slices as .npy
   --resume              continue an interrupted run: skip the files OUT's progress journal lists as done
+  --skip-unchanged FILE an earlier .parquet output: files whose path, size and mtime match one of its
+                        rows (same backbone file) are carried over instead of embedded again
   --overwrite           start again even if OUT holds an earlier run
   --shard I/N           process only shard I of N (1 <= I <= N), chosen by a hash of each path
   --shard auto          the shard from the job scheduler's environment: AWS Batch array jobs
@@ -73,6 +75,7 @@ const FLAGS = {
   overwrite: { type: 'boolean' },
   shard: { type: 'string' },
   inputs: { type: 'string' },
+  'skip-unchanged': { type: 'string' },
   decoder: { type: 'string' },
   ffmpeg: { type: 'string' },
   jobs: { type: 'string' },
@@ -128,6 +131,7 @@ export function parseEmbedArgs(argv: readonly string[], defaultJobs = 1): EmbedC
     overwrite: v.overwrite === true,
     ...(v.shard === undefined ? { shard: null, shardAuto: null } : parseShardFlag(v.shard)),
     inputLists: v.inputs === undefined ? [] : [v.inputs],
+    skipUnchanged: v['skip-unchanged'] === undefined ? [] : [v['skip-unchanged']],
     decoder: choiceFlag(v.decoder ?? 'auto', '--decoder', ['auto', 'ffmpeg', 'wav'] as const, 'embed'),
     ffmpegPath: v.ffmpeg ?? null,
     jobs: v.jobs === undefined ? defaultJobs : integerFlag(v.jobs, '--jobs', 0, 'embed'),

@@ -15,7 +15,7 @@ export async function runEmbedCommand(args: readonly string[], io: CliIo): Promi
   }
   await requireExisting(cmd.model, '--model', 'point --model at a directory written by mule convert and verified by mule verify --onnx', 'directory');
   // The catalogue checks its inputs too; checked here first, a missing one is a usage problem (exit 2).
-  await checkInputsExist([...cmd.inputs, ...(cmd.inputLists ?? [])]).catch((e: MuleError) => {
+  await checkInputsExist([...cmd.inputs, ...(cmd.inputLists ?? []), ...(cmd.skipUnchanged ?? [])]).catch((e: MuleError) => {
     throw new InputError(e.message, e.details.hint ?? 'check the path');
   });
   if (cmd.shardAuto) {
@@ -60,6 +60,7 @@ export async function runEmbedCommand(args: readonly string[], io: CliIo): Promi
     summary.tooShort.length ? `${summary.tooShort.length} too short for a slice` : '',
     summary.withWarnings.length ? `${summary.withWarnings.length} with warnings` : '',
     summary.skippedAsDone ? `${summary.skippedAsDone} already done` : '',
+    summary.carriedOver ? `${summary.carriedOver} unchanged, carried over` : '',
     summary.failed.length ? `${summary.failed.length} failed` : '',
   ].filter(Boolean);
   io.stderr.write(`${parts.join(', ')} -> ${cmd.out}\n`);

@@ -8,7 +8,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -194,4 +194,26 @@ describe.skipIf(!ffmpeg)('a sharded run on a pretend cluster (3 AWS Batch array 
     expect(mixed.stderr).toMatch(/is shard 1\/1, .* is shard 1\/3: not one run/);
     for (const f of ['twice', 'outside', 'mixed']) expect(existsSync(path(`${f}.parquet`))).toBe(false);
   }, 120_000);
+
+  it('--skip-unchanged carries over the rows of files unchanged since an earlier output; a touched or new file is embedded', async () => {
+    if (!existsSync(path('all.parquet'))) return; // the first test failed; it says why
+    const touched = files[3]!;
+    const now = new Date(Date.now() + 5000);
+    await utimes(touched, now, now);
+    const added = path('music', 'more', 'added.wav');
+    await run(ffmpeg!, ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=512:duration=6:sample_rate=44100', added]);
+    await writeFile(path('list-2.txt'), [...files, added].join('\n'));
+    const r = await startMule(['embed', '--inputs', path('list-2.txt'), '--model', art, ...flags, '--out', path('again.parquet'), '--skip-unchanged', path('all.parquet'), '--progress', 'none'], {}).done;
+    expect(r.code, r.stderr).toBe(3); // the two broken files fail again
+    // every ok or too-short file of the earlier output but the touched one is carried over
+    const earlier = await query(db, `SELECT path, embedding FROM '${path('all.parquet')}' WHERE status <> 'failed'`);
+    expect(r.stderr).toContain(`${earlier.length - 1} unchanged, carried over`);
+    const again = new Map((await query(db, `SELECT path, status, embedding FROM '${path('again.parquet')}'`)).map((row) => [row.path as string, row]));
+    expect(again.size).toBe(files.length + 1);
+    expect(again.get(added)!.status).toBe('ok');
+    for (const row of earlier) {
+      if (row.path === touched) continue;
+      expect(again.get(row.path as string)!.embedding, row.path as string).toEqual(row.embedding); // carried over exactly
+    }
+  }, 300_000);
 });

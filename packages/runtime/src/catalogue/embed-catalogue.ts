@@ -14,6 +14,7 @@ import { collectInputs } from './collect-inputs.js';
 import type { CatalogueOutputKind, EmbeddingOutput } from './embedding-output.js';
 import { runEmbedPipeline, type PipelineTimes } from './embed-pipeline.js';
 import { readInputList } from './input-list.js';
+import { findUnchangedFiles, type ReusedFile } from './unchanged-files.js';
 import { FrontEndPool } from './front-end-pool.js';
 import { JsonlOutput } from './jsonl-output.js';
 import { NpyRowsOutput } from './npy-rows-output.js';
@@ -31,6 +32,8 @@ export interface CatalogueOptions {
   inputs: string[];
   /** Files listing more audio paths, one per line (`--inputs`); read, not walked. */
   inputLists?: string[];
+  /** Earlier Parquet outputs: files unchanged since (path, size, mtime; same backbone file) are carried over, not embedded again. */
+  skipUnchanged?: string[];
   /** The converted artifacts directory. */
   model: string;
   out: string;
@@ -82,6 +85,8 @@ export interface CatalogueSummary {
   failed: Array<{ file: string; error: string }>;
   audioSeconds: number;
   wallSeconds: number;
+  /** Files carried over from --skip-unchanged outputs instead of embedded (counted in `embedded`/`tooShort` too). */
+  carriedOver: number;
   /** Seconds the backbone ran, and seconds it waited for the front-end to hand on slices. */
   backboneSeconds: number;
   backboneWaitingSeconds: number;
@@ -165,6 +170,9 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
   const done = journal.doneFiles();
   let todo = selected.filter((f) => !done.has(f));
   const skippedAsDone = selected.length - todo.length;
+  const reused = options.skipUnchanged?.length
+    ? await findUnchangedFiles(options.skipUnchanged, todo, { modelSha256: model.manifest.files[backboneFileName(model.precision)]?.sha256 ?? '', embeddingDim: model.embeddingDim, timeline: options.timeline }, (m) => progress.warn(m))
+    : new Map<string, ReusedFile>();
   const cutByLimit = options.limit !== null && todo.length > options.limit;
   if (options.limit !== null) todo = todo.slice(0, options.limit);
   journal.checkConsistent(options.outKind === 'jsonl' || options.outKind === 'parquet' ? 'increasing' : 'counting');
@@ -187,8 +195,10 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
   let audioSeconds = 0;
   let times: PipelineTimes = { backboneSeconds: 0, waitingSeconds: 0 };
   let finished = false;
+  let carriedOver = 0;
   try {
     times = await runEmbedPipeline(todo, pool, model, Math.max(2, 2 * options.jobs), async (_index, outcome, result) => {
+      if (outcome.ok && reused.has(outcome.file)) carriedOver++;
       if (outcome.ok && result) {
         const end = await output.write({ file: outcome.file, result, seconds: outcome.seconds, warnings: outcome.warnings });
         await journal.append({ file: outcome.file, status: 'ok', end, slices: result.sliceCount, seconds: outcome.seconds, ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}) });
@@ -208,7 +218,7 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
         progress.warn(`failed: ${outcome.error}`);
         progress.tick(false, 0);
       }
-    });
+    }, reused);
     finished = true;
   } finally {
     progress.finish();
@@ -218,5 +228,5 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
     await pool.close();
     await model.close();
   }
-  return { selected: selected.length, skippedAsDone, embedded, tooShort, withWarnings, failed, audioSeconds, wallSeconds: (Date.now() - started) / 1000, backboneSeconds: times.backboneSeconds, backboneWaitingSeconds: times.waitingSeconds, verification: model.verification };
+  return { selected: selected.length, skippedAsDone, embedded, tooShort, withWarnings, failed, audioSeconds, wallSeconds: (Date.now() - started) / 1000, carriedOver, backboneSeconds: times.backboneSeconds, backboneWaitingSeconds: times.waitingSeconds, verification: model.verification };
 }

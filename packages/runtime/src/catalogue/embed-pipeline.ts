@@ -9,11 +9,14 @@ import { clipEmbeddingOfTimeline, type PreparedClip } from '@mule-ts/core';
 import type { EmbedResult, MuleModel } from '../model/index.js';
 import type { FrontEndPool } from './front-end-pool.js';
 import type { FilePart, PrepareOutcome } from './prepare-file.js';
+import type { ReusedFile } from './unchanged-files.js';
 
 export type CommitOutcome = (index: number, outcome: PrepareOutcome, result: EmbedResult | null) => Promise<void>;
 
 /** A file whose slices are arriving or being embedded. */
 interface FileInFlight {
+  /** Carried over whole (--skip-unchanged). */
+  result?: EmbedResult;
   timeline: Float32Array | null;
   centres: number[];
   embeddedSlices: number;
@@ -32,7 +35,15 @@ export interface PipelineTimes {
  * input order. The backbone does not wait for a full batch: measured with one front-end worker on
  * 2 cores, idling until one is full cost more than the smaller batches do.
  */
-export async function runEmbedPipeline(files: readonly string[], pool: FrontEndPool, model: MuleModel, ahead: number, commit: CommitOutcome): Promise<PipelineTimes> {
+export async function runEmbedPipeline(
+  files: readonly string[],
+  pool: FrontEndPool,
+  model: MuleModel,
+  ahead: number,
+  commit: CommitOutcome,
+  /** Files whose result is carried over (--skip-unchanged): committed in their place, not embedded. */
+  reused: ReadonlyMap<string, ReusedFile> = new Map(),
+): Promise<PipelineTimes> {
   const n = files.length;
   const inFlight = new Map<number, FileInFlight>();
   let ready: Array<{ index: number; part: FilePart }> = [];
@@ -47,6 +58,12 @@ export async function runEmbedPipeline(files: readonly string[], pool: FrontEndP
   };
 
   const launch = (index: number): void => {
+    const carried = reused.get(files[index]!);
+    if (carried) {
+      const { result, outcome } = carried;
+      inFlight.set(index, { result, timeline: null, centres: [], embeddedSlices: result.sliceCount, outcome });
+      return;
+    }
     inFrontEnd++;
     const state: FileInFlight = { timeline: null, centres: [], embeddedSlices: 0, outcome: null };
     inFlight.set(index, state);
@@ -68,7 +85,7 @@ export async function runEmbedPipeline(files: readonly string[], pool: FrontEndP
   const isComplete = (state: FileInFlight): boolean => state.outcome !== null && (!state.outcome.ok || state.embeddedSlices === state.outcome.sliceCount);
 
   while (committed < n) {
-    while (launched < n && inFrontEnd < ahead) launch(launched++);
+    while (launched < n && (inFrontEnd < ahead || reused.has(files[launched]!))) launch(launched++);
     if (ready.length > 0) {
       const batch = ready;
       ready = [];
@@ -106,6 +123,7 @@ export async function runEmbedPipeline(files: readonly string[], pool: FrontEndP
 }
 
 function fileResult(state: FileInFlight, embeddingDim: number): EmbedResult {
+  if (state.result) return state.result;
   const sliceCount = state.embeddedSlices;
   const timeline = state.timeline ?? new Float32Array(0);
   return { ...clipEmbeddingOfTimeline(timeline, sliceCount, embeddingDim), centres: state.centres };
