@@ -32,6 +32,14 @@ export function fixLength<T extends Float32Array | Float64Array>(x: T, size: num
  * (librosa's valid_audio) and INVALID_INPUT for an input too short to give one resampled sample (resampy).
  */
 export function resampleForModel<T extends Float32Array | Float64Array>(x: T, srOrig: number, params: Readonly<ResamplingParams>): T {
+  requireFiniteWaveform(x);
+  const target = params.targetRate;
+  if (srOrig === target) return x.slice() as T;
+  return fixLength(resample(x, srOrig, target, params.filter), librosaResampledLength(x.length, srOrig, target));
+}
+
+/** NON_FINITE naming the first sample that is not finite, as librosa's valid_audio refuses it. */
+export function requireFiniteWaveform(x: Float32Array | Float64Array): void {
   const bad = x.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) {
     throw new MuleError('NON_FINITE', `resample: sample ${bad} of the waveform is ${x[bad]}; librosa refuses audio that is not finite everywhere`, {
@@ -40,7 +48,4 @@ export function resampleForModel<T extends Float32Array | Float64Array>(x: T, sr
       found: x[bad],
     });
   }
-  const target = params.targetRate;
-  if (srOrig === target) return x.slice() as T;
-  return fixLength(resample(x, srOrig, target, params.filter), librosaResampledLength(x.length, srOrig, target));
 }

@@ -5,9 +5,8 @@
  * resampler, the STFT frames and the slices are all pure functions of the whole signal and their
  * index, and the clip's length (so its frame count and slice plan) is known before the first part.
  */
-import { librosaResampledLength, resampleForModel } from '../audio/resample-for-model.js';
+import { librosaResampledLength, requireFiniteWaveform, resampleForModel } from '../audio/resample-for-model.js';
 import { resampleRangeInto } from '../audio/resample.js';
-import { MuleError } from '../errors/mule-error.js';
 import type { FrontEndParams } from './frontend-params.js';
 import { LogMelFrameWriter } from './log-mel.js';
 import { prepareClip } from './prepare-clip.js';
@@ -47,14 +46,7 @@ export function prepareClipInParts(decoded: Float32Array, sampleRate: number, pa
     const { slices } = prepareClip(resampleForModel(decoded, sampleRate, params.resampling), params, shortClip);
     return { sliceCount: slices.widths.length, samples, parts: [slices] };
   }
-  const bad = decoded.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) {
-    throw new MuleError('NON_FINITE', `resample: sample ${bad} of the waveform is ${decoded[bad]}; librosa refuses audio that is not finite everywhere`, {
-      tensor: 'waveform',
-      expected: 'finite samples',
-      found: decoded[bad],
-    });
-  }
+  requireFiniteWaveform(decoded);
   const plan = slicePlan(frames, params.slicing);
   const nMels = params.melFrontEnd.nMels;
   function* parts(): Generator<MelSlices> {
