@@ -163,7 +163,8 @@ export async function decodeWithFfmpeg(file: string, decoding: Readonly<Decoding
   });
   if (inputError) throw inputError;
   if (failure) throw failure;
-  const message = stderr.trim().split('\n').slice(-3).join(' | ');
+  // ffmpeg names its contexts by memory address ([mp3 @ 0x55d3...]): dropped, so the same file gives the same message every run
+  const message = stderr.trim().replace(/ @ 0x[0-9a-f]+\]/g, ']').split('\n').slice(-3).join(' | ');
   if (exitCode !== 0) {
     const format = UPSTREAM_FORMATS[extname(file).toLowerCase()];
     throw new MuleError(
