@@ -8,9 +8,9 @@
 import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { MuleError } from '@mule-ts/core';
-import { ParquetWriter, fileWriter } from 'hyparquet-writer';
+import { ParquetWriter } from 'hyparquet-writer';
 import { readInputList } from './input-list.js';
-import { PARQUET_FORMAT, PARQUET_METADATA_KEYS, PARQUET_ROW_GROUP_ROWS, columnsOf, loggedRowOf, parquetSchema, type LoggedRow } from './parquet-output.js';
+import { PARQUET_FORMAT, PARQUET_METADATA_KEYS, PARQUET_ROW_GROUP_ROWS, columnsOf, loggedRowOf, parquetSchema, rowGroupFileWriter, type LoggedRow } from './parquet-output.js';
 import { readEmbeddingsParquet } from './read-embeddings-parquet.js';
 import { shardOf } from './shard.js';
 
@@ -132,7 +132,7 @@ export async function mergeShards(options: MergeOptions): Promise<MergeSummary> 
   const target = `${options.out}.partial`;
   const total = shards.reduce((n, s) => n + s.rows.length, 0);
   const writer = new ParquetWriter({
-    writer: fileWriter(target),
+    writer: rowGroupFileWriter(target),
     schema: parquetSchema(first.timeline),
     codec: 'SNAPPY',
     kvMetadata: [

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from '@mule-ts/test-utils';
 import { describe, expect, it } from 'vitest';
 import type { EmbedResult } from '../model/index.js';
-import { ParquetOutput } from './parquet-output.js';
+import { PARQUET_ROW_GROUP_ROWS, ParquetOutput } from './parquet-output.js';
 import { readEmbeddingsParquet } from './read-embeddings-parquet.js';
 
 const D = 4;
@@ -49,6 +49,30 @@ describe('ParquetOutput', () => {
       expect(rows[0]!.mtime).toBeInstanceOf(Date);
       expect(rows[1]).toMatchObject({ embedding: null, slices: 0, warnings: ['short.wav: shorter than it declares'], size: null });
       expect(rows[2]).toMatchObject({ embedding: null, timeline: null, seconds: null });
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  it('writes each row group to NAME.parquet.partial as soon as it fills, and the file holds them all in order', async () => {
+    const tmp = await makeTempDir('mule-parquet-groups-');
+    try {
+      const out = join(tmp.dir, 'g.parquet');
+      const output = new ParquetOutput(out, { embeddingDim: D, timeline: false, modelSha256: 'a'.repeat(64), verificationId: null, precision: 'int8', shard: null, selected: PARQUET_ROW_GROUP_ROWS + 5 });
+      await output.open(false, 0, []);
+      const ok = [];
+      for (let i = 0; i < PARQUET_ROW_GROUP_ROWS + 5; i++) {
+        const end = await output.write({ file: `f${i}.wav`, result: result(1, i), seconds: 3, warnings: [] });
+        ok.push({ file: `f${i}.wav`, status: 'ok' as const, end, slices: 1, seconds: 3 });
+        if (i === PARQUET_ROW_GROUP_ROWS - 2) expect(statSync(`${out}.partial`).size).toBeLessThan(100); // nothing but the magic yet
+      }
+      // the first group went out when it filled, before the shard completed
+      expect(statSync(`${out}.partial`).size).toBeGreaterThan(PARQUET_ROW_GROUP_ROWS * D * 4);
+      await output.close(ok, [], true);
+      const { metadata, rows } = await readEmbeddingsParquet(out);
+      expect(metadata['mule.shard']).toBe('1/1');
+      expect(rows.map((r) => r.path)).toEqual(ok.map((e) => e.file));
+      expect(Float32Array.from(rows[PARQUET_ROW_GROUP_ROWS + 2]!.embedding as number[])).toEqual(result(1, PARQUET_ROW_GROUP_ROWS + 2).embedding);
     } finally {
       await tmp.cleanup();
     }
