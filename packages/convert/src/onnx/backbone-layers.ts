@@ -127,6 +127,11 @@ function product(factors: readonly number[]): number {
 export function scaledGelu(ctx: BackboneGraphContext, x: Feature, extraFactors: number[] = []): PendingScale {
   const { b } = ctx;
   const pending = b.scoped('gelu', () => {
+    if (ctx.int8Ranges) {
+      // In a QDQ graph, ORT 1.30 leaves the erf pattern unfused where its input comes from a
+      // DequantizeLinear (36 of 103 GELUs, 4 elementwise passes each): its own Gelu kernel instead.
+      return { name: b.onnxruntimeNode('Gelu', [x.name]), h: x.h, w: x.w, factors: [ctx.activationGain, ...extraFactors] };
+    }
     const inner = b.div(x.name, b.scalar(SQRT2));
     const onePlusErf = b.add(b.erf(inner), b.scalar(1));
     const gelu = b.mul(b.mul(x.name, onePlusErf), b.scalar(0.5));

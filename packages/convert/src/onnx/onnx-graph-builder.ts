@@ -30,6 +30,8 @@ import {
 } from './onnx-proto.js';
 
 export const ONNX_OPSET = 17;
+/** onnxruntime's operator domain (contrib ops). */
+export const ORT_DOMAIN = 'com.microsoft';
 export const ONNX_IR_VERSION = 8;
 
 /** A dimension: a fixed size, or a symbolic name (dynamic, e.g. the batch 'N'). */
@@ -133,6 +135,7 @@ function tensorValueInfo(name: string, dims: readonly Dim[]): ValueInfoProto {
 
 export class OnnxGraphBuilder {
   private readonly nodes: NodeProto[] = [];
+  private usesOrtDomain = false;
   private readonly initializers: TensorProto[] = [];
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
@@ -278,6 +281,17 @@ export class OnnxGraphBuilder {
     return output;
   }
 
+  /**
+   * An operator of onnxruntime's own domain (com.microsoft), which makes the model onnxruntime-only;
+   * used where a standard pattern is not fused (see the int8 GELU in backbone-layers.ts).
+   */
+  onnxruntimeNode(opType: string, inputs: readonly string[], out?: string): string {
+    const output = this.node(opType, inputs, {}, out);
+    this.nodes.at(-1)!.domain = ORT_DOMAIN;
+    this.usesOrtDomain = true;
+    return output;
+  }
+
   conv(x: string, weight: string, bias: string | null, o: ConvOptions, out?: string): string {
     return this.node(
       'Conv',
@@ -391,7 +405,7 @@ export class OnnxGraphBuilder {
     if (this.outputs.length === 0) throw new Error(`ONNX graph '${this.graphName}' has no output`);
     return {
       irVersion: ONNX_IR_VERSION,
-      opsetImport: [{ domain: '', version: ONNX_OPSET }],
+      opsetImport: [{ domain: '', version: ONNX_OPSET }, ...(this.usesOrtDomain ? [{ domain: ORT_DOMAIN, version: 1 }] : [])],
       producerName: meta.producerName ?? 'mule-ts',
       producerVersion: meta.producerVersion ?? '',
       ...(meta.docString ? { docString: meta.docString } : {}),

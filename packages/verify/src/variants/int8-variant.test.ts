@@ -12,6 +12,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INT8_THRESHOLDS, resolveThresholds } from '../compare/index.js';
 import { verifyArtifacts } from '../verification/index.js';
 import { INT8_FILE_NAME, writeInt8Variant } from './int8-variant.js';
+import * as ort from 'onnxruntime-node';
+
+/** Op types of a serialized ONNX model, counted from its NodeProto.op_type fields (tag 0x22, then a short name's length). */
+function countOpTypes(bytes: Uint8Array): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i + 2 < bytes.length; i++) {
+    const length = bytes[i + 1]!;
+    if (bytes[i] !== 0x22 || length < 2 || length > 32 || bytes[i + 2]! < 0x41 || bytes[i + 2]! > 0x5a) continue;
+    const name = Buffer.from(bytes.subarray(i + 2, i + 2 + length)).toString('latin1');
+    if (/^[A-Z][A-Za-z]+$/.test(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return counts;
+}
 
 const lookup = findPython(['numpy', 'h5py']);
 if (!lookup.python) console.warn(`skipping the int8 verification: no python3 with numpy and h5py (${describePythonLookup(lookup)})`);
@@ -46,6 +59,15 @@ describe('writeInt8Variant (small fixture)', () => {
     const manifest = parseManifest(await readFile(path('art', 'manifest.json'), 'utf8'), 'manifest.json');
     expect(manifest.files[INT8_FILE_NAME]).toEqual({ sha256: await sha256OfFile(summary.file), bytes: summary.bytes });
     await expect(MuleModel.load(path('art'), { precision: 'int8' })).rejects.toThrow(/backbone-int8\.onnx have no passing verification record/);
+
+    // After onnxruntime's optimisations every GELU is one kernel: no erf pattern left between the
+    // integer convs (ORT leaves it unfused behind a DequantizeLinear, so the file uses its Gelu op).
+    const optimized = path('int8-optimized.onnx');
+    await (await ort.InferenceSession.create(summary.file, { graphOptimizationLevel: 'all', optimizedModelFilePath: optimized })).release();
+    const opTypes = countOpTypes(await readFile(optimized));
+    expect(opTypes.get('QLinearConv') ?? 0).toBe(summary.quantizedConvs);
+    expect(opTypes.get('Gelu') ?? 0).toBeGreaterThan(0);
+    expect([opTypes.get('Erf') ?? 0, opTypes.get('Div') ?? 0]).toEqual([0, 0]);
   }, 120_000);
 
   it.skipIf(!lookup.python)('verify --precision int8 judges it by its own thresholds and records it; the runtime then runs it', async () => {
