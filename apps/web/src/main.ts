@@ -1,6 +1,6 @@
 /// <reference types="vite/client" />
 import { BACKBONE_PRECISIONS, MANIFEST_FILE_NAME, MODEL_CONFIG_FILE_NAME, backboneFileName, encodeNpy, parseManifest, type BackbonePrecision, type DecodingParams } from '@mule-ts/core';
-import { decodeBlob, type WebBackend } from '@mule-ts/web';
+import { decodeBlob, isWav, type WebBackend } from '@mule-ts/web';
 import type { WorkerReply, WorkerRequest } from './embed-worker.js';
 import { drawTimeline, similarityTable } from './views.js';
 
@@ -104,14 +104,9 @@ function decoderNote(decoder: string, name: string): string {
   return "decoded by the browser (WebAudio), not by ffmpeg as upstream: close to, not bit-identical with, ffmpeg's samples (the browser resamples other rates to 44.1 kHz itself)";
 }
 
-function isWavHeader(head: Uint8Array): boolean {
-  const text = String.fromCharCode(...head);
-  return text.startsWith('RIFF') && text.slice(8, 12) === 'WAVE';
-}
-
 /** WAV goes to the worker as a file (core's reader there); anything else is decoded here, where WebAudio exists. */
 async function sendForEmbedding(id: number, file: File): Promise<void> {
-  if (isWavHeader(new Uint8Array(await file.slice(0, 12).arrayBuffer()))) {
+  if (isWav(new Uint8Array(await file.slice(0, 12).arrayBuffer()))) {
     send({ type: 'embed', id, file });
     return;
   }

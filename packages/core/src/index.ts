@@ -30,7 +30,7 @@ export {
   type ModelConfig,
 } from './artifacts/model-config.js';
 export type { StageRecord, StageStatusRecord, UpstreamDumpRecord, VerificationRecord } from './artifacts/verification-record.js';
-export { verificationStatus, type VerificationState, type VerificationStatus } from './artifacts/verification-status.js';
+export { refuseUnlessVerified, verificationStatus, type RunUnverifiedOptions, type VerificationState, type VerificationStatus } from './artifacts/verification-status.js';
 
 // safetensors: the header format (shared by the writer and every reader) and a reader over bytes
 export { SAFETENSORS_DTYPE_BYTES, isSafetensorsDtype, type SafetensorsDtype } from './safetensors/dtypes.js';

@@ -11,6 +11,7 @@ import {
   backboneFileName,
   parseManifest,
   parseModelConfig,
+  refuseUnlessVerified,
   verificationStatus,
   type ArtifactManifest,
   type BackbonePrecision,
@@ -138,16 +139,15 @@ export async function fetchArtifacts(baseUrl: string, options: FetchArtifactsOpt
   const files = [MODEL_CONFIG_FILE_NAME, backboneFile];
   for (const f of files) listedEntry(baseUrl, manifest, f);
   const verification = verificationStatus(manifest, files);
-  if (!verification.verified) {
-    const what = verification.state === 'failed' ? 'failed verification' : 'are not verified';
-    if (options.requireVerified !== false) {
-      throw new MuleError('UNVERIFIED', `${baseUrl}: these artifacts ${what}: ${verification.reason}`, {
-        file: manifestUrl,
-        hint: `verify them where they were converted: mule verify --onnx${precision === 'fp32' ? '' : ` --precision ${precision}`} --artifacts DIR; or load them unverified: { requireVerified: false }`,
-      });
-    }
-    options.onWarning?.(`running artifacts that ${what} (${baseUrl}): ${verification.reason}`);
-  }
+  refuseUnlessVerified(
+    verification,
+    {
+      label: baseUrl,
+      file: manifestUrl,
+      hint: `verify them where they were converted: mule verify --onnx${precision === 'fp32' ? '' : ` --precision ${precision}`} --artifacts DIR; or load them unverified: { requireVerified: false }`,
+    },
+    { ...(options.requireVerified === undefined ? {} : { requireVerified: options.requireVerified }), warn: (m) => options.onWarning?.(m) },
+  );
   const configBytes = await listedFile(baseUrl, manifest, MODEL_CONFIG_FILE_NAME, options, fetchFn);
   const config = parseModelConfig(new TextDecoder().decode(configBytes), urlOf(baseUrl, MODEL_CONFIG_FILE_NAME));
   const backbone = await listedFile(baseUrl, manifest, backboneFile, options, fetchFn);

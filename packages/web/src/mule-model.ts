@@ -139,7 +139,8 @@ async function openSession(model: Uint8Array, backend: WebBackend | 'auto', extr
   return { session: await open('wasm'), backend: 'wasm', note: `WebAssembly: ${unavailable}` };
 }
 
-function isWav(bytes: Uint8Array): boolean {
+/** Whether these leading bytes (12 are enough) are a RIFF/WAVE header: such files go through core's WAV reader. */
+export function isWav(bytes: Uint8Array): boolean {
   return bytes.length >= 12 && String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...bytes.subarray(8, 12)) === 'WAVE';
 }
 

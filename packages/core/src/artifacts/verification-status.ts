@@ -1,4 +1,5 @@
 /** The rule a consumer applies to decide whether the artifact files it is about to run were proven. */
+import { MuleError } from '../errors/mule-error.js';
 import type { ArtifactManifest } from './manifest.js';
 import type { VerificationRecord } from './verification-record.js';
 
@@ -75,4 +76,25 @@ export function verificationStatus(manifest: ArtifactManifest, files: readonly s
     record: newest,
     reason: `${list(files)} verified ${newest.checkedAt} by ${newest.tool.name}@${newest.tool.version} against the ${newest.reference.runner} reference (record ${newest.id})`,
   };
+}
+
+export interface RunUnverifiedOptions {
+  /** Refuse artifacts that are not verified (default true). */
+  requireVerified?: boolean;
+  /** Told when unverified artifacts are run anyway. */
+  warn: (message: string) => void;
+}
+
+/**
+ * What every runtime does before running artifacts: UNVERIFIED (naming `where`, the manifest
+ * `file`, and `hint`, what to do) unless `verification` says they were proven, or, when
+ * `requireVerified` is false, a warning and on.
+ */
+export function refuseUnlessVerified(verification: VerificationStatus, where: { label: string; file: string; hint: string }, options: RunUnverifiedOptions): void {
+  if (verification.verified) return;
+  const what = verification.state === 'failed' ? 'failed verification' : 'are not verified';
+  if (options.requireVerified !== false) {
+    throw new MuleError('UNVERIFIED', `${where.label}: these artifacts ${what}: ${verification.reason}`, { file: where.file, hint: where.hint });
+  }
+  options.warn(`running artifacts that ${what} (${where.label}): ${verification.reason}`);
 }

@@ -102,13 +102,13 @@ export function defaultJobs(): number {
 
 const SILENT: CatalogueProgress = { start: () => undefined, warn: () => undefined, note: () => undefined, tick: () => undefined, finish: () => undefined };
 
-function makeOutput(options: CatalogueOptions, model: MuleModel, selected: number): EmbeddingOutput {
+function makeOutput(options: CatalogueOptions, model: MuleModel, backboneSha256: string, selected: number): EmbeddingOutput {
   const dim = model.embeddingDim;
   if (options.outKind === 'parquet') {
     return new ParquetOutput(options.out, {
       embeddingDim: dim,
       timeline: options.timeline,
-      modelSha256: model.manifest.files[backboneFileName(model.precision)]?.sha256 ?? '',
+      modelSha256: backboneSha256,
       verificationId: model.verification.record?.id ?? null,
       precision: model.precision,
       shard: options.shard,
@@ -164,14 +164,16 @@ async function embedLocked(options: CatalogueOptions, journalPath: string, progr
     onWarning: (m) => progress.warn(m),
     ...(options.precision ? { precision: options.precision } : {}),
   });
-  const output = makeOutput(options, model, selected.length);
+  // the backbone file this run embeds with: recorded in Parquet rows, compared by --skip-unchanged
+  const backboneSha256 = model.manifest.files[backboneFileName(model.precision)]?.sha256 ?? '';
+  const output = makeOutput(options, model, backboneSha256, selected.length);
   if (output.journalPath !== journalPath) throw new Error(`internal: output journal ${output.journalPath} is not ${journalPath}`);
   const journal = await ProgressJournal.open(output.journalPath, options.resume);
   const done = journal.doneFiles();
   let todo = selected.filter((f) => !done.has(f));
   const skippedAsDone = selected.length - todo.length;
   const reused = options.skipUnchanged?.length
-    ? await findUnchangedFiles(options.skipUnchanged, todo, { modelSha256: model.manifest.files[backboneFileName(model.precision)]?.sha256 ?? '', embeddingDim: model.embeddingDim, timeline: options.timeline }, (m) => progress.warn(m))
+    ? await findUnchangedFiles(options.skipUnchanged, todo, { modelSha256: backboneSha256, embeddingDim: model.embeddingDim, timeline: options.timeline }, (m) => progress.warn(m))
     : new Map<string, ReusedFile>();
   const cutByLimit = options.limit !== null && todo.length > options.limit;
   if (options.limit !== null) todo = todo.slice(0, options.limit);

@@ -2,16 +2,17 @@
  * `mule merge`: the Parquet files of one sharded run into one. Refused, with everything that is
  * wrong listed, unless the shards are complete (every shard of the run, each holding every file it
  * was given), disjoint (no file twice) and of one run (one shard count, one model, one embedding
- * width), and, given the run's list, cover exactly that list. The merged file is written to
- * OUT.partial and renamed into place.
+ * width), and, given the run's list, cover exactly that list. The checks read only the paths;
+ * the rows are then copied shard by shard, a row group at a time (a catalogue's embeddings need not
+ * fit in memory). The merged file is written to OUT.partial and renamed into place.
  */
 import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { MuleError } from '@mule-ts/core';
 import { ParquetWriter } from 'hyparquet-writer';
 import { readInputList } from './input-list.js';
-import { PARQUET_FORMAT, PARQUET_METADATA_KEYS, PARQUET_ROW_GROUP_ROWS, columnsOf, loggedRowOf, parquetSchema, rowGroupFileWriter, type LoggedRow } from './parquet-output.js';
-import { readEmbeddingsParquet } from './read-embeddings-parquet.js';
+import { PARQUET_FORMAT, PARQUET_METADATA_KEYS, PARQUET_ROW_GROUP_ROWS, columnsOf, loggedRowOf, parquetKeyValues, parquetSchema, rowGroupFileWriter } from './parquet-output.js';
+import { openEmbeddingsParquet, type OpenEmbeddingsParquet } from './read-embeddings-parquet.js';
 import { shardOf } from './shard.js';
 
 export interface MergeOptions {
@@ -41,7 +42,9 @@ interface ShardFile {
   dim: number;
   precision: string;
   timeline: boolean;
-  rows: LoggedRow[];
+  /** Every row's path, in file order. */
+  paths: string[];
+  file: OpenEmbeddingsParquet;
   verificationId: string | null;
 }
 
@@ -59,12 +62,13 @@ async function readShard(path: string): Promise<ShardFile> {
       hint: unfinished ? 'run its task again with --resume until it completes' : 'give the .parquet files the tasks wrote',
     });
   }
-  const { metadata, rows } = await readEmbeddingsParquet(path);
+  const file = await openEmbeddingsParquet(path);
+  const { metadata } = file;
   if (metadata[PARQUET_METADATA_KEYS.format] !== PARQUET_FORMAT) {
     throw new MuleError('INVALID_INPUT', `${path}: not a file written by mule embed (no ${PARQUET_METADATA_KEYS.format} = ${PARQUET_FORMAT} in its metadata)`, { file: path });
   }
   const [index, count] = (metadata[PARQUET_METADATA_KEYS.shard] ?? '').split('/').map(Number) as [number, number];
-  const timeline = rows.some((r) => 'timeline' in r);
+  const firstRow = file.rowCount > 0 ? (await file.readRows({ columns: ['verification_id'], rowEnd: 1 }))[0] : undefined;
   return {
     path,
     index,
@@ -73,9 +77,10 @@ async function readShard(path: string): Promise<ShardFile> {
     model: metadata[PARQUET_METADATA_KEYS.modelSha256] ?? '',
     dim: Number(metadata[PARQUET_METADATA_KEYS.embeddingDim]),
     precision: metadata[PARQUET_METADATA_KEYS.precision] ?? '',
-    timeline,
-    rows: rows.map((r) => loggedRowOf(r, timeline)),
-    verificationId: (rows[0]?.verification_id as string | null | undefined) ?? null,
+    timeline: file.columns.includes('timeline'),
+    paths: (await file.readRows({ columns: ['path'] })).map((r) => r.path as string),
+    file,
+    verificationId: (firstRow?.verification_id as string | null | undefined) ?? null,
   };
 }
 
@@ -94,8 +99,8 @@ export async function mergeShards(options: MergeOptions): Promise<MergeSummary> 
     if (s.model !== first.model) problems.push(`${s.path} was embedded with another model (backbone sha256 ${s.model.slice(0, 12)}..., ${first.path}: ${first.model.slice(0, 12)}...)`);
     if (s.dim !== first.dim || s.precision !== first.precision) problems.push(`${s.path}: ${s.precision} ${s.dim}-d embeddings, ${first.path}: ${first.precision} ${first.dim}-d`);
     if (s.timeline !== first.timeline) problems.push(`${s.path} ${s.timeline ? 'has' : 'has no'} timelines, ${first.path} ${first.timeline ? 'has' : 'has no'}`);
-    if (s.rows.length !== s.files) problems.push(`${s.path} holds ${s.rows.length} rows but was given ${s.files} files`);
-    const elsewhere = s.rows.filter((r) => shardOf(r.meta.path, s.count) !== s.index).map((r) => r.meta.path);
+    if (s.paths.length !== s.files) problems.push(`${s.path} holds ${s.paths.length} rows but was given ${s.files} files`);
+    const elsewhere = s.paths.filter((p) => shardOf(p, s.count) !== s.index);
     if (elsewhere.length > 0) problems.push(`${s.path} (shard ${s.index}/${s.count}) holds files of other shards: ${listed(elsewhere)}`);
   }
   const byIndex = new Map<number, string[]>();
@@ -107,9 +112,9 @@ export async function mergeShards(options: MergeOptions): Promise<MergeSummary> 
   const seen = new Map<string, string>();
   const twice: string[] = [];
   for (const s of shards) {
-    for (const r of s.rows) {
-      if (seen.has(r.meta.path)) twice.push(`${r.meta.path} (${seen.get(r.meta.path)} and ${s.path})`);
-      else seen.set(r.meta.path, s.path);
+    for (const p of s.paths) {
+      if (seen.has(p)) twice.push(`${p} (${seen.get(p)} and ${s.path})`);
+      else seen.set(p, s.path);
     }
   }
   if (twice.length > 0) problems.push(`files in more than one row: ${listed(twice)}`);
@@ -130,31 +135,28 @@ export async function mergeShards(options: MergeOptions): Promise<MergeSummary> 
 
   shards.sort((a, b) => a.index - b.index);
   const target = `${options.out}.partial`;
-  const total = shards.reduce((n, s) => n + s.rows.length, 0);
+  const total = shards.reduce((n, s) => n + s.paths.length, 0);
   const writer = new ParquetWriter({
     writer: rowGroupFileWriter(target),
     schema: parquetSchema(first.timeline),
     codec: 'SNAPPY',
     kvMetadata: [
-      { key: PARQUET_METADATA_KEYS.format, value: PARQUET_FORMAT },
-      { key: PARQUET_METADATA_KEYS.shard, value: '1/1' },
-      { key: PARQUET_METADATA_KEYS.files, value: String(total) },
-      { key: PARQUET_METADATA_KEYS.embeddingDim, value: String(first.dim) },
-      { key: PARQUET_METADATA_KEYS.modelSha256, value: first.model },
-      { key: PARQUET_METADATA_KEYS.precision, value: first.precision },
+      ...parquetKeyValues({ shard: '1/1', files: total, embeddingDim: first.dim, modelSha256: first.model, precision: first.precision }),
       { key: 'mule.merged_from', value: `${first.count} shards` },
     ],
   });
+  let embedded = 0;
+  let failed = 0;
   for (const s of shards) {
     const info = { embeddingDim: s.dim, timeline: s.timeline, modelSha256: s.model, verificationId: s.verificationId, precision: s.precision, shard: null, selected: s.files };
-    for (let i = 0; i < s.rows.length; i += PARQUET_ROW_GROUP_ROWS) {
-      const part = s.rows.slice(i, i + PARQUET_ROW_GROUP_ROWS);
+    for (let i = 0; i < s.paths.length; i += PARQUET_ROW_GROUP_ROWS) {
+      const part = (await s.file.readRows({ rowStart: i, rowEnd: Math.min(s.paths.length, i + PARQUET_ROW_GROUP_ROWS) })).map((r) => loggedRowOf(r, s.timeline));
+      embedded += part.filter((r) => r.meta.status === 'ok').length;
+      failed += part.filter((r) => r.meta.status === 'failed').length;
       writer.write({ columnData: columnsOf(part, info), rowGroupSize: part.length });
     }
   }
   writer.finish();
   await rename(target, options.out);
-  const failed = shards.reduce((n, s) => n + s.rows.filter((r) => r.meta.status === 'failed').length, 0);
-  const embedded = shards.reduce((n, s) => n + s.rows.filter((r) => r.meta.status === 'ok').length, 0);
   return { shards: shards.length, files: total, embedded, failed, out: options.out };
 }

@@ -158,7 +158,7 @@ export class ParquetOutput implements EmbeddingOutput {
       await handle.close();
       await rm(this.logPath, { force: true });
     } finally {
-      await handle.close().catch(() => undefined);
+      await handle.close().catch(() => undefined); // already closed when complete; otherwise kept for --resume
     }
   }
 
@@ -198,15 +198,20 @@ export class ParquetOutput implements EmbeddingOutput {
 
   private metadata(files: number): Array<{ key: string; value: string }> {
     const { shard, embeddingDim, modelSha256, precision } = this.info;
-    return [
-      { key: PARQUET_METADATA_KEYS.format, value: PARQUET_FORMAT },
-      { key: PARQUET_METADATA_KEYS.shard, value: shard ? `${shard.index}/${shard.count}` : '1/1' },
-      { key: PARQUET_METADATA_KEYS.files, value: String(files) },
-      { key: PARQUET_METADATA_KEYS.embeddingDim, value: String(embeddingDim) },
-      { key: PARQUET_METADATA_KEYS.modelSha256, value: modelSha256 },
-      { key: PARQUET_METADATA_KEYS.precision, value: precision },
-    ];
+    return parquetKeyValues({ shard: shard ? `${shard.index}/${shard.count}` : '1/1', files, embeddingDim, modelSha256, precision });
   }
+}
+
+/** The key-value metadata of a file of embeddings (what `mule merge` checks). */
+export function parquetKeyValues(m: { shard: string; files: number; embeddingDim: number; modelSha256: string; precision: string }): Array<{ key: string; value: string }> {
+  return [
+    { key: PARQUET_METADATA_KEYS.format, value: PARQUET_FORMAT },
+    { key: PARQUET_METADATA_KEYS.shard, value: m.shard },
+    { key: PARQUET_METADATA_KEYS.files, value: String(m.files) },
+    { key: PARQUET_METADATA_KEYS.embeddingDim, value: String(m.embeddingDim) },
+    { key: PARQUET_METADATA_KEYS.modelSha256, value: m.modelSha256 },
+    { key: PARQUET_METADATA_KEYS.precision, value: m.precision },
+  ];
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   MuleError,
   embedPreparedClips,
   prepareClip,
+  refuseUnlessVerified,
   verificationStatus,
   type ArtifactManifest,
   type BackbonePrecision,
@@ -120,18 +121,15 @@ export class MuleModel {
     // Only the files it runs: a deployment may ship without model.safetensors.
     const manifest = options.verifyChecksums === false ? listed : (await verifyManifest(dir, { files })).manifest;
     const verification = verificationStatus(manifest, files);
-    if (!verification.verified) {
-      const what = verification.state === 'failed' ? 'failed verification' : 'are not verified';
-      if (options.requireVerified !== false) {
-        throw new MuleError('UNVERIFIED', `${dir}: these artifacts ${what}: ${verification.reason}`, {
-          file: manifestFile,
-          hint: `verify them: mule verify --onnx${precision === 'fp32' ? '' : ` --precision ${precision}`} --artifacts ${dir} [--keras MODEL.keras]; or run them unverified: --allow-unverified (API: { requireVerified: false })`,
-        });
-      }
-      (options.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'MULE_UNVERIFIED' })))(
-        `running artifacts that ${what} (${dir}): ${verification.reason}`,
-      );
-    }
+    refuseUnlessVerified(
+      verification,
+      {
+        label: dir,
+        file: manifestFile,
+        hint: `verify them: mule verify --onnx${precision === 'fp32' ? '' : ` --precision ${precision}`} --artifacts ${dir} [--keras MODEL.keras]; or run them unverified: --allow-unverified (API: { requireVerified: false })`,
+      },
+      { ...(options.requireVerified === undefined ? {} : { requireVerified: options.requireVerified }), warn: options.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'MULE_UNVERIFIED' })) },
+    );
     const config = await readModelConfig(join(dir, MODEL_CONFIG_FILE_NAME));
     const session = await BackboneSession.open(join(dir, backboneFile), config.backbone, options);
     return new MuleModel(dir, config, manifest, verification, session, Math.max(1, options.batchSize ?? 16), precision);
