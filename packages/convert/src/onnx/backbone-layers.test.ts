@@ -5,7 +5,7 @@
 import { SCALED_ACTIVATION_GAIN, type BlockSpec, type ConvSpec } from '@mule-ts/core';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { hoistFrequencyStride, materialise, scaledGelu, squeezeExcite, wsConv, type BackboneGraphContext, type ScaleFolding } from './backbone-layers.js';
+import { frequencyAveragePool, hoistFrequencyStride, inLayout, materialise, scaledGelu, squeezeExcite, wsConv, type BackboneGraphContext, type ScaleFolding } from './backbone-layers.js';
 import { OnnxGraphBuilder } from './onnx-graph-builder.js';
 
 const GAIN = 1.7015043497085571;
@@ -26,6 +26,7 @@ function makeContext(fold: ScaleFolding, tensors: Record<string, Float32Array> =
     keepWs,
     fold,
     hoistStrides: true,
+    channelsLast: false,
     activationGain: GAIN,
     alpha: 0.2,
     weights: 'float32',
@@ -178,6 +179,40 @@ describe('weight-standardised conv', () => {
     const x = ctx.b.input('x', [1, 4, 1, 3]);
     expect(() => wsConv(ctx, 'c', conv, { name: x, h: 1, w: 3, factors: [] })).toThrow(/test-checkpoint: tensor 'c\.gain' holds 3 values, expected shape \[2\]/);
   });
+});
+
+describe('frequency average pooling (transition shortcut)', () => {
+  // TF 'same' with kernel = stride = f: out = ceil(h / f) rows, the last group shorter when f does not
+  // divide h, and its mean over the rows that exist (padding excluded).
+  function expectedPool(x: Float64Array, h: number, w: number, c: number, f: number): Float64Array {
+    const outH = Math.ceil(h / f);
+    const before = Math.floor((outH * f - h) / 2);
+    const out = new Float64Array(outH * w * c);
+    for (let o = 0; o < outH; o++) {
+      const rows = [];
+      for (let r = o * f - before; r < o * f - before + f; r++) if (r >= 0 && r < h) rows.push(r);
+      for (let j = 0; j < w; j++) for (let k = 0; k < c; k++) out[(o * w + j) * c + k] = rows.reduce((s, r) => s + x[(r * w + j) * c + k]!, 0) / rows.length;
+    }
+    return out;
+  }
+  for (const [layout, h] of [['nhwc', 6], ['nhwc', 5], ['nchw', 6], ['nchw', 5]] as const) {
+    it(`averages f rows in ${layout} with h = ${h}`, async () => {
+      const [w, c, f] = [3, 4, 2];
+      const nhwc = Float64Array.from({ length: h * w * c }, (_, i) => Math.sin(i * 0.7) * 3);
+      const b = new OnnxGraphBuilder('pool');
+      const dims = layout === 'nhwc' ? [1, h, w, c] : [1, c, h, w];
+      const x = b.input('x', dims);
+      const y = frequencyAveragePool(b, { name: x, h, w: null, layout }, f, c);
+      b.output(inLayout(b, y, 'nhwc').name, [1, y.h, w, c]);
+      const data = new Float32Array(h * w * c);
+      for (let r = 0; r < h; r++) for (let j = 0; j < w; j++) for (let k = 0; k < c; k++) data[layout === 'nhwc' ? (r * w + j) * c + k : (k * h + r) * w + j] = nhwc[(r * w + j) * c + k]!;
+      const got = await run(b.encode(), data, dims);
+      const want = expectedPool(Float64Array.from(nhwc, Math.fround), h, w, c, f);
+      expect(y.h).toBe(Math.ceil(h / f));
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 5);
+    });
+  }
 });
 
 describe('stride hoisting', () => {

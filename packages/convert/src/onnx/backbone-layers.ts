@@ -18,7 +18,7 @@
  * computation without the rows nobody reads: (s-1)/s of the 1×1 conv's work (the widest conv of
  * the slow path: 4608 input channels in the last stage).
  */
-import { qdqConv, type ActivationRange } from './qdq-conv.js';
+import { qdqConv, qlinearConvChannelsLast, type ActivationRange } from './qdq-conv.js';
 import { MuleError, type BlockSpec, type ConvSpec } from '@mule-ts/core';
 import type { OnnxGraphBuilder } from './onnx-graph-builder.js';
 import { onnxSamePadding } from './tf-same-padding.js';
@@ -48,8 +48,10 @@ export interface BackboneGraphContext {
   weights: 'float32' | 'float16';
   /** int8: each conv with a calibrated input and output range becomes a QDQ conv (see qdq-conv.ts). */
   int8Ranges?: ReadonlyMap<string, ConvRanges>;
-  /** Calibration: told every weight-standardised conv's input and output value. */
-  observeConv?: (prefix: string, input: string, output: string) => void;
+  /** Run the slow path channels-last (NHWC) from its stem on (int8: see `qlinearConvChannelsLast`). */
+  channelsLast: boolean;
+  /** Calibration: told every weight-standardised conv's input and output value (and their layout). */
+  observeConv?: (prefix: string, input: string, output: string, layout: Layout) => void;
 }
 
 /** The calibrated ranges of one conv's input and output. */
@@ -63,12 +65,36 @@ function weightTensor(ctx: BackboneGraphContext, name: string, data: Float32Arra
   return ctx.weights === 'float16' ? ctx.b.float16Weights(name, data, dims) : ctx.b.floatTensor(name, data, dims);
 }
 
-/** An NCHW feature map: its value name and spatial size (H = mel bins, W = frames). */
+export type Layout = 'nchw' | 'nhwc';
+
+/** A feature map: its value name and spatial size (H = mel bins, W = frames). */
 export interface Feature {
   name: string;
   h: number;
   /** null when the width is dynamic (the exported default: any slice width works). */
   w: number | null;
+  /** NCHW unless said (the int8 slow path runs NHWC). */
+  layout?: Layout;
+}
+
+function layoutOf(x: Feature): Layout {
+  return x.layout ?? 'nchw';
+}
+
+/** The same feature map under another value name. */
+function renamed(x: Feature, name: string): Feature {
+  return { name, h: x.h, w: x.w, layout: layoutOf(x) };
+}
+
+/** `x` in `layout`, transposed if it is not. */
+export function inLayout(b: OnnxGraphBuilder, x: Feature, layout: Layout): Feature {
+  if (layoutOf(x) === layout) return x;
+  return { ...renamed(x, b.transpose(x.name, layout === 'nhwc' ? [0, 2, 3, 1] : [0, 3, 1, 2])), layout };
+}
+
+/** The channel axis of a 4-d feature map in `layout`. */
+export function channelAxis(layout: Layout): number {
+  return layout === 'nhwc' ? 3 : 1;
 }
 
 /** A feature map whose meaning is `name` times the product of `factors` (not applied yet). */
@@ -105,15 +131,15 @@ export function readTensor(ctx: BackboneGraphContext, name: string, shape: reado
 export function materialise(ctx: BackboneGraphContext, x: PendingScale, out?: string): Feature {
   const { b } = ctx;
   const factors = x.factors.filter((f) => f !== 1);
-  if (factors.length === 0) return { ...x, name: out ? b.node('Identity', [x.name], {}, out) : x.name };
+  if (factors.length === 0) return renamed(x, out ? b.node('Identity', [x.name], {}, out) : x.name);
   if (ctx.fold.activationScales) {
-    return { ...x, name: b.mul(x.name, b.scalar(factors.reduce((p, f) => p * f, 1)), out) };
+    return renamed(x, b.mul(x.name, b.scalar(factors.reduce((p, f) => p * f, 1)), out));
   }
   let name = x.name;
   factors.forEach((f, i) => {
     name = b.mul(name, b.scalar(f), i === factors.length - 1 ? out : undefined);
   });
-  return { name, h: x.h, w: x.w };
+  return renamed(x, name);
 }
 
 function product(factors: readonly number[]): number {
@@ -130,12 +156,12 @@ export function scaledGelu(ctx: BackboneGraphContext, x: Feature, extraFactors: 
     if (ctx.int8Ranges) {
       // In a QDQ graph, ORT 1.30 leaves the erf pattern unfused where its input comes from a
       // DequantizeLinear (36 of 103 GELUs, 4 elementwise passes each): its own Gelu kernel instead.
-      return { name: b.onnxruntimeNode('Gelu', [x.name]), h: x.h, w: x.w, factors: [ctx.activationGain, ...extraFactors] };
+      return { ...renamed(x, b.onnxruntimeNode('Gelu', [x.name])), factors: [ctx.activationGain, ...extraFactors] };
     }
     const inner = b.div(x.name, b.scalar(SQRT2));
     const onePlusErf = b.add(b.erf(inner), b.scalar(1));
     const gelu = b.mul(b.mul(x.name, onePlusErf), b.scalar(0.5));
-    return { name: gelu, h: x.h, w: x.w, factors: [ctx.activationGain, ...extraFactors] };
+    return { ...renamed(x, gelu), factors: [ctx.activationGain, ...extraFactors] };
   });
   return ctx.fold.activationScales ? pending : { ...materialise(ctx, pending), factors: [] };
 }
@@ -156,9 +182,11 @@ export function wsConv(ctx: BackboneGraphContext, prefix: string, conv: ConvSpec
   const v = readTensor(ctx, `${prefix}.weight`, weightShape);
   const gain = readTensor(ctx, `${prefix}.gain`, [conv.outChannels]);
   const ranges = ctx.int8Ranges?.get(prefix);
+  const layout = layoutOf(x);
   if (ranges && !ctx.keepWs) {
+    const emit = layout === 'nhwc' ? qlinearConvChannelsLast : qdqConv;
     const name = b.scoped(prefix, () =>
-      qdqConv(b, {
+      emit(b, {
         prefix,
         x: input,
         kernel: standardiseConvKernel(v, gain, conv, inputScale),
@@ -168,18 +196,21 @@ export function wsConv(ctx: BackboneGraphContext, prefix: string, conv: ConvSpec
         ...ranges,
       }),
     );
-    ctx.observeConv?.(prefix, input, name);
-    return { name, h: padding.outH, w: padding.outW };
+    ctx.observeConv?.(prefix, input, name, layout);
+    return { name, h: padding.outH, w: padding.outW, layout };
   }
   const bias = b.floatTensor(`${prefix}.bias`, readTensor(ctx, `${prefix}.bias`, [conv.outChannels]), [conv.outChannels]);
   const kernel = ctx.keepWs
     ? b.scoped(prefix, () => standardiseInGraph(ctx, prefix, conv, v, gain, inputScale))
     : weightTensor(ctx, `${prefix}.kernel`, standardiseConvKernel(v, gain, conv, inputScale), weightShape);
-  const name = b.scoped(prefix, () =>
-    b.conv(input, kernel, bias, { kernelShape: conv.kernel, strides: conv.strides, group: conv.groups, padding: padding.padding }),
-  );
-  ctx.observeConv?.(prefix, input, name);
-  return { name, h: padding.outH, w: padding.outW };
+  // ONNX's Conv is NCHW: a float conv in the channels-last path is transposed in and out.
+  const name = b.scoped(prefix, () => {
+    const nchw = inLayout(b, { name: input, h: x.h, w: x.w, layout }, 'nchw').name;
+    const y = b.conv(nchw, kernel, bias, { kernelShape: conv.kernel, strides: conv.strides, group: conv.groups, padding: padding.padding });
+    return inLayout(b, { name: y, h: padding.outH, w: padding.outW }, layout).name;
+  });
+  ctx.observeConv?.(prefix, input, name, layout);
+  return { name, h: padding.outH, w: padding.outW, layout };
 }
 
 /** The Keras WeightStandardization computation as graph nodes over the raw v and gain. */
@@ -213,15 +244,23 @@ export function squeezeExcite(ctx: BackboneGraphContext, prefix: string, block: 
   const { b } = ctx;
   const o = block.outChannels;
   const hid = block.seHidden;
+  const nhwc = layoutOf(x) === 'nhwc';
   const dense = (name: string, inputs: number, outputs: number, input: string): string => {
-    const w = weightTensor(ctx, `${prefix}.se.${name}.weight`, readTensor(ctx, `${prefix}.se.${name}.weight`, [outputs, inputs]), [outputs, inputs, 1, 1]);
+    const weight = readTensor(ctx, `${prefix}.se.${name}.weight`, [outputs, inputs]);
     const bias = b.floatTensor(`${prefix}.se.${name}.bias`, readTensor(ctx, `${prefix}.se.${name}.bias`, [outputs]), [outputs]);
+    if (nhwc) {
+      // On N×1×1×C: a MatMul with the (inputs, outputs) weight, then the bias.
+      const transposed = new Float32Array(weight.length);
+      for (let o = 0; o < outputs; o++) for (let i = 0; i < inputs; i++) transposed[i * outputs + o] = weight[o * inputs + i]!;
+      return b.add(b.matMul(input, weightTensor(ctx, `${prefix}.se.${name}.weight`, transposed, [inputs, outputs])), bias);
+    }
+    const w = weightTensor(ctx, `${prefix}.se.${name}.weight`, weight, [outputs, inputs, 1, 1]);
     return b.conv(input, w, bias, { kernelShape: [1, 1], padding: { autoPad: 'VALID' } });
   };
   const skipGain = readTensor(ctx, `${prefix}.skip_gain`, [])[0]!;
   const h = x.name;
   const name = b.scoped(`${prefix}/se`, () => {
-    const pooled = b.globalAveragePool(h);
+    const pooled = nhwc ? b.reduceMean(h, [1, 2], true) : b.globalAveragePool(h);
     const hidden = b.relu(dense('fc0', o, hid, pooled));
     const gate = b.sigmoid(dense('fc1', hid, o, hidden));
     if (ctx.fold.residualScales) {
@@ -234,6 +273,18 @@ export function squeezeExcite(ctx: BackboneGraphContext, prefix: string, block: 
   return { ...x, name };
 }
 
+/** TF 'same' average pooling over f rows with stride f (padding excluded from the mean), in the feature's layout. */
+export function frequencyAveragePool(b: OnnxGraphBuilder, x: Feature, f: number, channels: number): Feature {
+  const padding = onnxSamePadding(x.h, x.w, [f, 1], [f, 1]);
+  const layout = layoutOf(x);
+  if (layout === 'nhwc' && x.h % f === 0) {
+    // No padding when f divides the height: the mean of each group of f rows, without transposes.
+    return { name: b.reduceMean(b.reshape(x.name, [0, x.h / f, f, -1, channels]), [2], false), h: padding.outH, w: padding.outW, layout };
+  }
+  const y = b.averagePool(inLayout(b, x, 'nchw').name, { kernelShape: [f, 1], strides: [f, 1], padding: padding.padding, countIncludePad: false });
+  return inLayout(b, { name: y, h: padding.outH, w: padding.outW }, layout);
+}
+
 /** One NF block (transition or not); returns the block output (no pending factor). */
 export function nfBlock(ctx: BackboneGraphContext, prefix: string, block: BlockSpec, x: Feature): Feature {
   const { b } = ctx;
@@ -243,12 +294,7 @@ export function nfBlock(ctx: BackboneGraphContext, prefix: string, block: BlockS
     if (!block.shortcut) throw new Error(`internal: transition block ${prefix} has no shortcut conv`);
     let pooled = activated;
     if (block.freqStride > 1) {
-      const f = block.freqStride;
-      const padding = onnxSamePadding(activated.h, activated.w, [f, 1], [f, 1]);
-      const name = b.scoped(`${prefix}/shortcut`, () =>
-        b.averagePool(activated.name, { kernelShape: [f, 1], strides: [f, 1], padding: padding.padding, countIncludePad: false }),
-      );
-      pooled = { name, h: padding.outH, w: padding.outW, factors: activated.factors };
+      pooled = { ...b.scoped(`${prefix}/shortcut`, () => frequencyAveragePool(b, activated, block.freqStride, block.shortcut!.inChannels)), factors: activated.factors };
     }
     skip = wsConv(ctx, `${prefix}.shortcut`, block.shortcut, pooled);
   }

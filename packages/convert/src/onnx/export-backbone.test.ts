@@ -292,6 +292,22 @@ describe('buildBackboneOnnx on the small fixture', () => {
     }
   });
 
+  it('computes the same channels-last (the int8 layout) as the float64 evaluation, at any width', async () => {
+    const session = await ort.InferenceSession.create(buildBackboneOnnx(spec, tensor, { channelsLast: true }));
+    try {
+      for (const width of [300, 49]) {
+        const x = Float32Array.from(testSlices(2, width).subarray(0, 96 * width));
+        const got = await runBackbone(session, 1, x, width);
+        const want = referenceBackbone(spec, tensor, x, width);
+        const rel = maxAbsDiff(got.data, want) / maxAbs(want);
+        console.log(`channels-last, width ${width}: max rel difference to the float64 evaluation ${rel.toExponential(2)}`);
+        expect(rel).toBeLessThan(2e-6);
+      }
+    } finally {
+      await session.release();
+    }
+  });
+
   it('gives the same embedding with WS in the graph (keepWs), with every fold off and without stride hoisting', async () => {
     const x = testSlices(2, 3);
     const want = await runBackbone(baked, 2, x);

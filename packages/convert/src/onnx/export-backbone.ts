@@ -6,7 +6,7 @@
  * channels, the NF stages, and the head GAP(slow) ++ GAP(fast) → scaled GELU.
  */
 import { BACKBONE_INPUT_NAME, BACKBONE_OUTPUT_NAME, type SfNfNetSpec } from '@mule-ts/core';
-import { materialise, nfBlock, plain, scaledGelu, wsConv, type BackboneGraphContext, type ConvRanges, type Feature, type ScaleFolding } from './backbone-layers.js';
+import { channelAxis, inLayout, materialise, nfBlock, plain, scaledGelu, wsConv, type BackboneGraphContext, type ConvRanges, type Feature, type Layout, type ScaleFolding } from './backbone-layers.js';
 import { OnnxGraphBuilder, concatEncodedModel, type EncodedModel } from './onnx-graph-builder.js';
 import { writeFileAtomic } from '../output/write-file-atomic.js';
 
@@ -38,6 +38,12 @@ export interface BackboneOnnxOptions {
   weights?: 'float32' | 'float16';
   /** int8: the calibrated input/output range of each conv by prefix; those convs become QDQ convs. */
   int8Ranges?: ReadonlyMap<string, ConvRanges>;
+  /**
+   * Run the slow path channels-last (NHWC) after its stem, its int8 convs as onnxruntime's
+   * QLinearConv with channels_last (default: with int8Ranges; its float convs are transposed in and
+   * out). The input and output stay as declared.
+   */
+  channelsLast?: boolean;
   /**
    * Calibration: also output every weight-standardised conv's input and output (float32), named
    * `calibration/<prefix>/input` and `.../output`; `onConv` is told each (prefix, input, output).
@@ -77,7 +83,7 @@ export function addBackboneGraph(
   options: BackboneOnnxOptions,
   input: Feature,
   outputName: string,
-): { ctx: BackboneGraphContext; observed: Array<{ prefix: string; input: string; output: string }> } {
+): { ctx: BackboneGraphContext; observed: ObservedConv[] } {
   if (options.weights === 'float16' && options.keepWs) throw new Error('float16 weights need the standardised kernels baked in (keepWs: false)');
   const ctx: BackboneGraphContext = {
     b,
@@ -90,9 +96,10 @@ export function addBackboneGraph(
     alpha: spec.alpha,
     weights: options.weights ?? 'float32',
     ...(options.int8Ranges ? { int8Ranges: options.int8Ranges } : {}),
+    channelsLast: options.channelsLast ?? options.int8Ranges !== undefined,
   };
-  const observed: Array<{ prefix: string; input: string; output: string }> = [];
-  if (options.calibrationOutputs) ctx.observeConv = (prefix, input, output) => observed.push({ prefix, input, output });
+  const observed: ObservedConv[] = [];
+  if (options.calibrationOutputs) ctx.observeConv = (prefix, input, output, layout) => observed.push({ prefix, input, output, layout });
   const stem = (path: 'slow' | 'fast'): Feature => {
     let x = plain(input);
     spec[path].stem.forEach((conv, i) => {
@@ -102,41 +109,55 @@ export function addBackboneGraph(
     });
     return x;
   };
-  let slow = stem('slow');
+  const slowLayout: Layout = ctx.channelsLast ? 'nhwc' : 'nchw';
+  let slow = b.scoped('slow.stem', () => inLayout(b, stem('slow'), slowLayout));
+  // The fast path stays NCHW: its convs stay float32 in int8 models (the drift check), and its
+  // narrow int8 convs measured no faster.
   let fast = stem('fast');
+  const shapeInfo = (x: Feature, channels: number) => {
+    if (x.w !== null) b.valueInfo(x.name, x.layout === 'nhwc' ? [BATCH_DIM, x.h, x.w, channels] : [BATCH_DIM, channels, x.h, x.w]);
+  };
 
   spec.fusions.forEach((fusion, s) => {
     const temporal = wsConv(ctx, `fusions.${s}.temporal`, fusion.temporal, plain(fast));
-    const pointwise = wsConv(ctx, `fusions.${s}.pointwise`, fusion.pointwise, plain(temporal));
+    const pointwise = wsConv(ctx, `fusions.${s}.pointwise`, fusion.pointwise, plain(b.scoped(`fusions.${s}`, () => inLayout(b, temporal, slowLayout))));
     if (pointwise.h !== slow.h || pointwise.w !== slow.w) {
       throw new Error(`internal: fusion ${s} gives ${pointwise.h}×${pointwise.w}, the slow path is ${slow.h}×${slow.w}`);
     }
-    slow = { ...slow, name: b.scoped(`fusions.${s}`, () => b.concat([slow.name, pointwise.name], 1)) };
+    slow = { ...slow, name: b.scoped(`fusions.${s}`, () => b.concat([slow.name, pointwise.name], channelAxis(slowLayout))) };
     spec.slow.stages[s]!.blocks.forEach((block, k) => {
       slow = nfBlock(ctx, `slow.stages.${s}.blocks.${k}`, block, slow);
-      if (slow.w !== null) b.valueInfo(slow.name, [BATCH_DIM, block.outChannels, slow.h, slow.w]);
+      shapeInfo(slow, block.outChannels);
     });
     spec.fast.stages[s]!.blocks.forEach((block, k) => {
       fast = nfBlock(ctx, `fast.stages.${s}.blocks.${k}`, block, fast);
-      if (fast.w !== null) b.valueInfo(fast.name, [BATCH_DIM, block.outChannels, fast.h, fast.w]);
+      shapeInfo(fast, block.outChannels);
     });
   });
 
   const features: Feature = b.scoped('head', () => {
-    const pooled = b.concat([b.globalAveragePool(slow.name), b.globalAveragePool(fast.name)], 1);
-    return { name: b.flatten(pooled, 1), h: 1, w: 1 };
+    const pooled = (x: Feature) => (x.layout === 'nhwc' ? b.reduceMean(x.name, [1, 2], false) : b.flatten(b.globalAveragePool(x.name), 1));
+    return { name: b.concat([pooled(slow), pooled(fast)], 1), h: 1, w: 1 };
   });
   const activated = b.scoped('head', () => scaledGelu(ctx, features));
   materialise(ctx, activated, outputName);
   return { ctx, observed };
 }
 
-/** Calibration: every observed conv's input and output as graph outputs (after the model's own). */
-function addCalibrationOutputs(b: OnnxGraphBuilder, observed: ReadonlyArray<{ prefix: string; input: string; output: string }>): void {
-  for (const { prefix, input, output } of observed) {
+interface ObservedConv {
+  prefix: string;
+  input: string;
+  output: string;
+  layout: Layout;
+}
+
+/** Calibration: every observed conv's input and output as graph outputs (after the model's own), NCHW. */
+function addCalibrationOutputs(b: OnnxGraphBuilder, observed: readonly ObservedConv[]): void {
+  for (const { prefix, input, output, layout } of observed) {
     const names = calibrationOutputNames(prefix);
-    b.output(b.node('Identity', [input], {}, names.input), [BATCH_DIM, `${prefix}/ci`, `${prefix}/hi`, `${prefix}/wi`]);
-    b.output(b.node('Identity', [output], {}, names.output), [BATCH_DIM, `${prefix}/co`, `${prefix}/ho`, `${prefix}/wo`]);
+    const nchw = (value: string, out: string) => (layout === 'nhwc' ? b.transpose(value, [0, 3, 1, 2], out) : b.node('Identity', [value], {}, out));
+    b.output(nchw(input, names.input), [BATCH_DIM, `${prefix}/ci`, `${prefix}/hi`, `${prefix}/wi`]);
+    b.output(nchw(output, names.output), [BATCH_DIM, `${prefix}/co`, `${prefix}/ho`, `${prefix}/wo`]);
   }
 }
 

@@ -117,6 +117,16 @@ function toAttribute(name: string, a: AttributeValue): AttributeProto {
   }
 }
 
+/** A conv's attributes (shared by Conv and QLinearConv). */
+export function convAttributes(o: ConvOptions): Record<string, AttributeValue> {
+  return {
+    kernel_shape: attr.ints(o.kernelShape),
+    strides: attr.ints(o.strides ?? [1, 1]),
+    group: attr.int(o.group ?? 1),
+    ...paddingAttributes(o.padding),
+  };
+}
+
 function paddingAttributes(p: Padding): Record<string, AttributeValue> {
   return 'pads' in p ? { pads: attr.ints(p.pads) } : { auto_pad: attr.string(p.autoPad) };
 }
@@ -285,25 +295,15 @@ export class OnnxGraphBuilder {
    * An operator of onnxruntime's own domain (com.microsoft), which makes the model onnxruntime-only;
    * used where a standard pattern is not fused (see the int8 GELU in backbone-layers.ts).
    */
-  onnxruntimeNode(opType: string, inputs: readonly string[], out?: string): string {
-    const output = this.node(opType, inputs, {}, out);
+  onnxruntimeNode(opType: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}, out?: string): string {
+    const output = this.node(opType, inputs, attributes, out);
     this.nodes.at(-1)!.domain = ORT_DOMAIN;
     this.usesOrtDomain = true;
     return output;
   }
 
   conv(x: string, weight: string, bias: string | null, o: ConvOptions, out?: string): string {
-    return this.node(
-      'Conv',
-      bias ? [x, weight, bias] : [x, weight],
-      {
-        kernel_shape: attr.ints(o.kernelShape),
-        strides: attr.ints(o.strides ?? [1, 1]),
-        group: attr.int(o.group ?? 1),
-        ...paddingAttributes(o.padding),
-      },
-      out,
-    );
+    return this.node('Conv', bias ? [x, weight, bias] : [x, weight], convAttributes(o), out);
   }
 
   averagePool(x: string, o: AveragePoolOptions, out?: string): string {
@@ -395,6 +395,10 @@ export class OnnxGraphBuilder {
 
   matMul(a: string, b: string, out?: string): string {
     return this.node('MatMul', [a, b], {}, out);
+  }
+
+  transpose(x: string, perm: readonly number[], out?: string): string {
+    return this.node('Transpose', [x], { perm: attr.ints(perm) }, out);
   }
 
   reduceMean(x: string, axes: readonly number[], keepdims: boolean, out?: string): string {

@@ -7,7 +7,7 @@ import { mulberry32 } from '@mule-ts/test-utils';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { OnnxGraphBuilder } from './onnx-graph-builder.js';
-import { qdqConv, quantizeKernelPerChannel, uint8Quantization } from './qdq-conv.js';
+import { qdqConv, qlinearConvChannelsLast, quantizeKernelPerChannel, uint8Quantization, type QdqConvInput } from './qdq-conv.js';
 
 describe('QDQ conv', () => {
   it('uint8 parameters cover the range widened to 0; int8 kernels are symmetric per output channel', () => {
@@ -54,5 +54,41 @@ describe('QDQ conv', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('channels-last (onnxruntime QLinearConv) gives the QDQ conv\'s values on the transposed input: grouped, padded, strided', async () => {
+    const random = mulberry32(5);
+    const [cin, cout, h, w, groups] = [8, 6, 6, 7, 2];
+    const x = Float32Array.from({ length: cin * h * w }, () => random() * 4 - 1);
+    const conv: Omit<QdqConvInput, 'x'> = {
+      prefix: 'c',
+      kernel: Float32Array.from({ length: cout * (cin / groups) * 3 }, () => random() - 0.5),
+      kernelShape: [cout, cin / groups, 1, 3],
+      bias: Float32Array.from({ length: cout }, () => random() - 0.5),
+      options: { kernelShape: [1, 3], strides: [2, 1], group: groups, padding: { pads: [0, 1, 0, 1] } },
+      input: { min: -1, max: 3 },
+      output: { min: -4, max: 4 },
+    };
+    const [oh, ow] = [h / 2, w];
+    const run = async (channelsLast: boolean): Promise<Float32Array> => {
+      const b = new OnnxGraphBuilder('conv');
+      const dims = channelsLast ? [1, h, w, cin] : [1, cin, h, w];
+      const input = b.input('x', dims);
+      const y = (channelsLast ? qlinearConvChannelsLast : qdqConv)(b, { ...conv, x: input });
+      b.output(b.node('Identity', [y], {}, 'y'), channelsLast ? [1, oh, ow, cout] : [1, cout, oh, ow]);
+      const data = channelsLast ? new Float32Array(x.length) : x;
+      if (channelsLast) for (let c = 0; c < cin; c++) for (let p = 0; p < h * w; p++) data[p * cin + c] = x[c * h * w + p]!;
+      const session = await ort.InferenceSession.create(b.encode());
+      try {
+        return (await session.run({ x: new ort.Tensor('float32', data, dims) })).y!.data as Float32Array;
+      } finally {
+        await session.release();
+      }
+    };
+    const nchw = await run(false);
+    const nhwc = await run(true);
+    expect(nhwc.length).toBe(cout * oh * ow);
+    for (let o = 0; o < cout; o++) for (let p = 0; p < oh * ow; p++) expect(nhwc[p * cout + o]).toBe(nchw[o * oh * ow + p]);
+    expect(new Set(nchw).size).toBeGreaterThan(10); // not a constant output
   });
 });

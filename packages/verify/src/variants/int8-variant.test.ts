@@ -1,5 +1,5 @@
-// writeInt8Variant on a converted small fixture: the candidates judged on held-out audio, the best
-// one written with its manifest entry, every conv's drift reported; the runtime refuses the file
+// writeInt8Variant on a converted small fixture: the candidates judged on held-out audio, the
+// chosen one (the most int8 convs within the bounds) written with its manifest entry, every conv's drift reported; the runtime refuses the file
 // until verify --precision int8 passes, and then runs it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { describePythonLookup, findPython, makeTempDir, sha256OfFile } from '@mu
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INT8_THRESHOLDS, resolveThresholds } from '../compare/index.js';
 import { verifyArtifacts } from '../verification/index.js';
-import { INT8_FILE_NAME, writeInt8Variant } from './int8-variant.js';
+import { better, INT8_FILE_NAME, writeInt8Variant, type Int8Candidate } from './int8-variant.js';
 import * as ort from 'onnxruntime-node';
 
 /** Op types of a serialized ONNX model, counted from its NodeProto.op_type fields (tag 0x22, then a short name's length). */
@@ -29,6 +29,27 @@ function countOpTypes(bytes: Uint8Array): Map<string, number> {
 const lookup = findPython(['numpy', 'h5py']);
 if (!lookup.python) console.warn(`skipping the int8 verification: no python3 with numpy and h5py (${describePythonLookup(lookup)})`);
 
+describe('the int8 candidate chosen', () => {
+  const candidate = (quantizedConvs: number, minSliceCosine: number, clipCosine: number): Int8Candidate => ({
+    label: `${quantizedConvs}`,
+    method: 'min-max',
+    floatConvs: [],
+    quantizedConvs,
+    minSliceCosine,
+    clipCosine,
+  });
+  it('is within the int8 bounds if any is, then has the most int8 convs', () => {
+    expect(better(candidate(60, 0.9999, 0.99992), candidate(112, 0.9997, 0.99977))).toBe(true); // the faster one is outside the clip bound
+    expect(better(candidate(112, 0.9997, 0.99977), candidate(60, 0.9999, 0.99992))).toBe(false);
+    expect(better(candidate(61, 0.9999, 0.99991), candidate(60, 0.9999, 0.99992))).toBe(true);
+    expect(better(candidate(100, 0.9994, 0.99995), candidate(60, 0.9996, 0.99991))).toBe(false); // per-slice bound 0.9995
+  });
+  it('is the closest clip embedding when none is within the bounds', () => {
+    expect(better(candidate(60, 0.99, 0.9990), candidate(120, 0.99, 0.9980))).toBe(true);
+    expect(better(candidate(120, 0.99, 0.9980), candidate(60, 0.99, 0.9990))).toBe(false);
+  });
+});
+
 describe('writeInt8Variant (small fixture)', () => {
   let tmp: Awaited<ReturnType<typeof makeTempDir>>;
   const path = (...p: string[]): string => join(tmp.dir, ...p);
@@ -44,9 +65,9 @@ describe('writeInt8Variant (small fixture)', () => {
     const messages: string[] = [];
     const summary = await writeInt8Variant({ artifacts: path('art'), onProgress: (m) => messages.push(m) });
     expect(summary.file).toBe(path('art', INT8_FILE_NAME));
-    const best = Math.max(...summary.candidates.map((c) => c.clipCosine));
-    expect(summary.chosen.clipCosine).toBe(best);
     expect(summary.candidates.map((c) => c.label)).toContain(summary.chosen.label);
+    for (const c of summary.candidates) expect(better(c, summary.chosen)).toBe(false);
+    expect(summary.quantizedConvs).toBe(summary.chosen.quantizedConvs);
     for (const c of summary.candidates) {
       expect(c.minSliceCosine).toBeGreaterThan(0.9);
       expect(c.minSliceCosine).toBeLessThan(1); // quantized: not the fp32 output
