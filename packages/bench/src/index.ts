@@ -5,3 +5,4 @@ export * from './matmul-reference.js';
 export * from './measure.js';
 export * from './embed-bench.js';
 export * from './soak-bench.js';
+export * from './operator-profile.js';

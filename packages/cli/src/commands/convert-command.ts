@@ -24,7 +24,7 @@ atomically: a failed run leaves nothing new behind. The artifacts then need a pa
   --keep-ws      keep weight standardisation in the ONNX graph (default: baked into the kernels)
   --variants L   also write backbone variants, comma-separated: fp16 (backbone-fp16.onnx: float16
                  weights, half the download, computed in float32) and int8 (backbone-int8.onnx:
-                 quantized convs, about twice the fp32 speed on CPUs with int8 dot products;
+                 quantized convs, about 2.4x the fp32 speed on CPUs with int8 dot products;
                  calibrated, the method and the convs kept float32 chosen by measured drift);
                  each is verified on its own (mule verify --onnx --precision P) and chosen with
                  mule embed --precision P; and pipeline (pipeline.onnx: the whole pipeline, a

@@ -56,7 +56,7 @@ export const FP16_THRESHOLDS: Readonly<Record<ParityStage, Readonly<StageThresho
 };
 
 /*
- * backbone-int8.onnx (QDQ: uint8 activations, per-channel int8 weights) against the float64
+ * backbone-int8.onnx (uint8 activations, per-channel int8 weights) against the float64
  * reference: the bounds the int8 variant must meet on audio it was not calibrated on, per-slice
  * cosine >= 0.9995 and clip-embedding cosine >= 0.9999. Max-abs and max-rel are not what int8
  * is judged by (its error is a spread of small deviations, not a scale); they only catch a broken

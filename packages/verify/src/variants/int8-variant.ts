@@ -1,5 +1,5 @@
 /**
- * Writes backbone-int8.onnx beside a converted fp32 backbone: QDQ convs (uint8 activations,
+ * Writes backbone-int8.onnx beside a converted fp32 backbone: int8 convs (uint8 activations,
  * per-channel int8 weights; see convert's qdq-conv.ts) with activation ranges calibrated on mel
  * slices from the project's own front-end. The calibration method and which convs stay float32 are
  * chosen by measured drift: each candidate is built and run on held-out generated audio (other
