@@ -15,7 +15,7 @@ import type { ParityStage, StageThreshold } from '../compare/index.js';
 import { toNumbers, type NDArray } from '../npy/index.js';
 import type { ReferenceManifest, ReferenceRunner } from '../runners/index.js';
 import { RUNTIME_PIPELINE, type CandidateModel, type CandidatePipeline } from './candidate-pipeline.js';
-import { loadPipelineCandidate } from './pipeline-candidate.js';
+import { candidateFileName, loadPipelineCandidate } from './pipeline-candidate.js';
 import { judgeArrays, stageNotRun } from './judge-stage.js';
 import type { ParityAudio } from './read-audio.js';
 import { ONNX_STAGES, STAGE_ORDER, type StageResult } from './stage-result.js';
@@ -77,7 +77,7 @@ const DESCRIPTIONS: Record<ParityStage, string> = {
   waveform: 'runtime resampleForModel (float32, as the runtime runs) vs reference resample (float64) of the same decoded mono signal',
   mel: "runtime logMelSpectrogram vs reference log-mel (96 x frames), both of the reference's 16 kHz waveform",
   slices: "runtime extractSlices on the runtime's mel vs reference slices (K x 96 x 300); centres exact",
-  backbone: "backbone.onnx fed the reference's slices vs the reference model (K x D, per-slice cosine)",
+  backbone: "the backbone file (backbone.onnx, or the --precision one) fed the reference's slices vs the reference model (K x D, per-slice cosine)",
   timeline: 'runtime embed() end to end vs reference embed: timeline (D x K, per-slice cosine)',
   embedding: 'runtime embed() end to end vs reference embed: clip embedding (D)',
   onnx: 'the ONNX artifact',
@@ -306,7 +306,7 @@ async function runOnnxStages(
   if (!slices || !embeddings || !timeline || !clip || !centres) return notRun('the reference embed wrote no slices/embeddings/timeline/clip_embedding');
   let model: CandidateModel;
   try {
-    progress(`runtime: loading ${options.artifactsDir} (backbone.onnx)`);
+    progress(`runtime: loading ${options.artifactsDir} (${candidateFileName(options)})`);
     model = options.pipelineOnnx ? await loadPipelineCandidate(options.artifactsDir!) : await pipeline.loadModel(options.artifactsDir!, options.precision ?? 'fp32');
   } catch (error) {
     return notRun(`cannot load the runtime model: ${(error as Error).message}`);
@@ -315,7 +315,7 @@ async function runOnnxStages(
   try {
     const [count, , width] = slices.shape as [number, number, number];
     let t = performance.now();
-    progress(`runtime: backbone.onnx on the reference's ${count} slices`);
+    progress(`runtime: ${candidateFileName(options)} on the reference's ${count} slices`);
     if (!model.embedSlices) {
       out.push(stageNotRun('backbone', 'not-requested', DESCRIPTIONS.backbone, PIPELINE_ONLY));
     } else {

@@ -19,7 +19,7 @@ import type { ParityStage, StageThreshold } from '../compare/index.js';
 import { RUNTIME_PIPELINE, type CandidateModel, type CandidatePipeline } from '../parity/candidate-pipeline.js';
 import { judgeArrays, stageNotRun } from '../parity/judge-stage.js';
 import { PIPELINE_ONLY, parityVerdict, transpose, type ParityResult } from '../parity/run-parity.js';
-import { loadPipelineCandidate } from '../parity/pipeline-candidate.js';
+import { candidateFileName, loadPipelineCandidate } from '../parity/pipeline-candidate.js';
 import type { StageResult } from '../parity/stage-result.js';
 import type { FloatArray, UpstreamDump } from './read-upstream-dump.js';
 
@@ -47,7 +47,7 @@ const DESCRIPTIONS: Record<ParityStage, string> = {
   waveform: "runtime resampleForModel of upstream's decoded mono vs upstream's 16 kHz waveform",
   mel: "runtime logMelSpectrogram of upstream's waveform vs upstream's mel",
   slices: "runtime extractSlices of upstream's mel vs the slices upstream fed its model",
-  backbone: "backbone.onnx on upstream's slices vs upstream's per-slice embeddings (per-slice cosine)",
+  backbone: "the backbone file (backbone.onnx, or the --precision one) on upstream's slices vs upstream's per-slice embeddings (per-slice cosine)",
   timeline: "runtime end to end from the audio file vs upstream's timeline (per-slice cosine)",
   embedding: "runtime end to end from the audio file vs upstream's clip embedding",
   onnx: 'the ONNX artifact',
@@ -241,7 +241,7 @@ async function runModelStages(
   if (!options.artifactsDir) return notRun('no artifacts directory to load backbone.onnx from (--artifacts DIR)');
   let model: CandidateModel;
   try {
-    progress(`runtime: loading ${options.artifactsDir} (backbone.onnx)`);
+    progress(`runtime: loading ${options.artifactsDir} (${candidateFileName(options)})`);
     model = options.pipelineOnnx ? await loadPipelineCandidate(options.artifactsDir) : await pipeline.loadModel(options.artifactsDir, options.precision ?? 'fp32');
   } catch (e) {
     return notRun(`cannot load the runtime model: ${(e as Error).message}`);
@@ -256,7 +256,7 @@ async function runModelStages(
     else {
       const t = performance.now();
       const width = slices.shape[2]!;
-      progress(`runtime: backbone.onnx on upstream's ${count} slice(s) of width ${width}`);
+      progress(`runtime: ${candidateFileName(options)} on upstream's ${count} slice(s) of width ${width}`);
       try {
         const y = await model.embedSlices!(Float32Array.from(slices.data), count, width);
         out.push(judgeArrays('backbone', { values: y, shape: [count, model.embeddingDim] }, { values: embeddings!.data, shape: embeddings!.shape }, thresholds.backbone, { description: DESCRIPTIONS.backbone, rows: count, seconds: elapsed(t) }));
