@@ -14,9 +14,21 @@
  * accumulated as numba does for upstream's float32 waveform: every tap is added in float64 and the
  * running sum stored back to float32 (rounded after each of the ~280 taps). A Float64Array input is
  * accumulated in float64.
+ *
+ * Float32 signals run on a WebAssembly SIMD kernel where there is one (resample-wasm.ts: the same
+ * sums, eight outputs at a time, ~2x faster), else on the JavaScript loop below; the two are
+ * bit-identical (tested).
  */
 import { MuleError } from '../errors/mule-error.js';
 import { kaiserSincFilter, type KaiserSincFilter, type KaiserSincParams } from './kaiser-sinc-filter.js';
+import { KERNEL_OUTPUTS, KernelChunk, resampleKernel } from './resample-wasm.js';
+
+let useKernel = true;
+
+/** Tests: run the JavaScript loop even where the WebAssembly kernel is available (the two are bit-identical). */
+export function useResampleKernel(use: boolean): void {
+  useKernel = use;
+}
 
 /** Samples resampy returns: floor(n * srNew / srOrig), evaluated as resampy does. */
 export function resampledLength(inputLength: number, srOrig: number, srNew: number): number {
@@ -121,7 +133,20 @@ function resampleOutputs(x: Float32Array | Float64Array, y: Float32Array | Float
   };
   const period = phasePeriod(srOrig, srNew);
   const coefficients = new PhaseCoefficientCache(table, plan);
-  if (x instanceof Float32Array && y instanceof Float32Array) {
+  const kernel = useKernel ? resampleKernel() : null;
+  if (x instanceof Float32Array && y instanceof Float32Array && kernel) {
+    const maxTaps = Math.ceil(plan.tableLength / Math.max(1, plan.indexStep)) + 1;
+    const chunk = period * BLOCK_PERIODS * KERNEL_CHUNK_BLOCKS;
+    for (let start = from; start < to; start += chunk) {
+      const end = Math.min(to, start + chunk);
+      // the part of x these outputs read
+      const xFrom = Math.max(0, Math.trunc(start * plan.timeIncrement) - maxTaps);
+      const xTo = Math.min(x.length, Math.trunc((end - 1) * plan.timeIncrement) + maxTaps + 1);
+      const window = new KernelChunk(kernel, x, xFrom, xTo, start, end, BLOCK_PERIODS, maxTaps);
+      forEachPhaseRun(start, end, period, plan.timeIncrement, coefficients, (run) => resampleRunKernel(x, window, run));
+      y.set(window.y, start);
+    }
+  } else if (x instanceof Float32Array && y instanceof Float32Array) {
     forEachPhaseRun(from, to, period, plan.timeIncrement, coefficients, (run) => resampleRunFloat32(x, y, run));
   } else if (x instanceof Float64Array && y instanceof Float64Array) {
     forEachPhaseRun(from, to, period, plan.timeIncrement, coefficients, (run) => resampleRunFloat64(x, y, run));
@@ -209,6 +234,8 @@ interface PhaseRun {
 // (each output's sum is a serial chain of roundings: interleaving hides that latency). Each
 // output's own sum is unchanged: the same taps, in the same order, rounded the same way.
 const BLOCK_PERIODS = 64;
+/** Blocks of periods per chunk the WebAssembly kernel takes (10 s of output at 44.1 -> 16 kHz). */
+const KERNEL_CHUNK_BLOCKS = 16;
 
 function forEachPhaseRun(from: number, to: number, period: number, timeIncrement: number, coefficients: PhaseCoefficientCache, visit: (run: PhaseRun) => void): void {
   const block = period * BLOCK_PERIODS;
@@ -280,14 +307,35 @@ function resampleRunFloat32(x: Float32Array, y: Float32Array, run: PhaseRun): vo
     y[outputs[r + 2]!] = a2;
     y[outputs[r + 3]!] = a3;
   }
-  for (; r < count; r++) {
-    const n = inputs[r]!;
-    const iMax = Math.min(n + 1, left.length);
-    const kMax = Math.min(x.length - n - 1, right.length);
-    let acc = 0;
-    for (let i = 0; i < iMax; i++) acc = round(acc + left[i]! * x[n - i]!);
-    for (let k = 0; k < kMax; k++) acc = round(acc + right[k]! * x[n + k + 1]!);
-    y[outputs[r]!] = acc;
+  for (; r < count; r++) y[outputs[r]!] = oneOutputFloat32(x, inputs[r]!, left, right);
+}
+
+/** One float32 output at input position n, its wings stopped at either end of x. */
+function oneOutputFloat32(x: Float32Array, n: number, left: Float64Array, right: Float64Array): number {
+  const round = Math.fround;
+  const iMax = Math.min(n + 1, left.length);
+  const kMax = Math.min(x.length - n - 1, right.length);
+  let acc = 0;
+  for (let i = 0; i < iMax; i++) acc = round(acc + left[i]! * x[n - i]!);
+  for (let k = 0; k < kMax; k++) acc = round(acc + right[k]! * x[n + k + 1]!);
+  return acc;
+}
+
+/**
+ * A run on the WebAssembly kernel: its outputs whose taps all lie inside x (contiguous: n rises
+ * along a run) eight at a time, the others (near either end, and the last few) in JavaScript.
+ */
+function resampleRunKernel(x: Float32Array, chunk: KernelChunk, run: PhaseRun): void {
+  const { left, right } = run.coefficients;
+  const { outputs, inputs, count } = run;
+  let first = 0;
+  while (first < count && inputs[first]! + 1 < left.length) first++;
+  let end = first;
+  while (end < count && x.length - inputs[end]! - 1 >= right.length) end++;
+  const kernelCount = end - first - ((end - first) % KERNEL_OUTPUTS);
+  if (kernelCount > 0) chunk.run(run, first, kernelCount);
+  for (let r = 0; r < count; r++) {
+    if (r < first || r >= first + kernelCount) chunk.set(outputs[r]!, oneOutputFloat32(x, inputs[r]!, left, right));
   }
 }
 
