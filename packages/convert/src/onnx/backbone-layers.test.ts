@@ -26,7 +26,6 @@ function makeContext(fold: ScaleFolding, tensors: Record<string, Float32Array> =
     keepWs,
     fold,
     hoistStrides: true,
-    channelsLast: false,
     activationGain: GAIN,
     alpha: 0.2,
     weights: 'float32',

@@ -48,8 +48,6 @@ export interface BackboneGraphContext {
   weights: 'float32' | 'float16';
   /** int8: each conv with a calibrated input and output range becomes a QDQ conv (see qdq-conv.ts). */
   int8Ranges?: ReadonlyMap<string, ConvRanges>;
-  /** Run the slow path channels-last (NHWC) from its stem on (int8: see `qlinearConvChannelsLast`). */
-  channelsLast: boolean;
   /** Calibration: told every weight-standardised conv's input and output value (and their layout). */
   observeConv?: (prefix: string, input: string, output: string, layout: Layout) => void;
 }

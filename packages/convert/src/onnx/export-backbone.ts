@@ -96,7 +96,6 @@ export function addBackboneGraph(
     alpha: spec.alpha,
     weights: options.weights ?? 'float32',
     ...(options.int8Ranges ? { int8Ranges: options.int8Ranges } : {}),
-    channelsLast: options.channelsLast ?? options.int8Ranges !== undefined,
   };
   const observed: ObservedConv[] = [];
   if (options.calibrationOutputs) ctx.observeConv = (prefix, input, output, layout) => observed.push({ prefix, input, output, layout });
@@ -109,7 +108,7 @@ export function addBackboneGraph(
     });
     return x;
   };
-  const slowLayout: Layout = ctx.channelsLast ? 'nhwc' : 'nchw';
+  const slowLayout: Layout = (options.channelsLast ?? options.int8Ranges !== undefined) ? 'nhwc' : 'nchw';
   let slow = b.scoped('slow.stem', () => inLayout(b, stem('slow'), slowLayout));
   // The fast path stays NCHW: its convs stay float32 in int8 models (the drift check), and its
   // narrow int8 convs measured no faster.
