@@ -13,7 +13,7 @@ import { decodeNpy } from '@mule-ts/core';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
 import { MULE_FRONT_END } from '@mule-ts/core';
 import { MuleModel, decodeWithFfmpeg, findFfmpeg } from '@mule-ts/runtime';
-import { encodePcm16Wav, makeTempDir, upstreamGoldensDir } from '@mule-ts/test-utils';
+import { cosineAndMaxAbs, encodePcm16Wav, makeTempDir, upstreamGoldensDir } from '@mule-ts/test-utils';
 import { generateTestSignal, resolveThresholds, verifyArtifacts } from '@mule-ts/verify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,20 +53,6 @@ function sampleDifference(got: Float32Array, want: Float32Array): { lag: number;
     noise += d * d;
   }
   return { lag, maxAbs, snrDb: noise === 0 ? Infinity : 10 * Math.log10(signal / noise), lengthDiff: got.length - want.length };
-}
-
-function compare(got: Float32Array, want: Float32Array): { cosine: number; maxAbs: number } {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  let maxAbs = 0;
-  for (let i = 0; i < got.length; i++) {
-    dot += got[i]! * want[i]!;
-    aa += got[i]! ** 2;
-    bb += want[i]! ** 2;
-    maxAbs = Math.max(maxAbs, Math.abs(got[i]! - want[i]!));
-  }
-  return { cosine: dot / Math.sqrt(aa * bb), maxAbs };
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
@@ -127,7 +113,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
       await page.waitForFunction(() => (window as unknown as { muleResults?: unknown[] }).muleResults?.length === 1, null, { timeout: 120_000 });
       const [result] = (await page.evaluate(() => (window as unknown as { muleResults: Array<{ embedding: number[] }> }).muleResults));
       const got = Float32Array.from(result!.embedding);
-      const { cosine, maxAbs } = compare(got, nodeEmbedding);
+      const { cosine, maxAbs } = cosineAndMaxAbs(got, nodeEmbedding);
       console.log(`browser ${label}, ${info.threads} thread(s): cosine to the Node runtime 1-${(1 - cosine).toExponential(1)}, max-abs ${maxAbs.toExponential(2)}`);
       expect(got.length).toBe(nodeEmbedding.length);
       expect(cosine).toBeGreaterThanOrEqual(0.999999);
@@ -189,7 +175,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
       await page.setInputFiles('#files', join(tmp.dir, 'clip.wav'));
       await page.waitForFunction(() => (window as unknown as { muleResults?: unknown[] }).muleResults?.length === 1, null, { timeout: 170_000 });
       const [result] = await page.evaluate(() => (window as unknown as { muleResults: Array<{ embedding: number[] }> }).muleResults);
-      const { cosine, maxAbs } = compare(Float32Array.from(result!.embedding), nodeEmbedding);
+      const { cosine, maxAbs } = cosineAndMaxAbs(Float32Array.from(result!.embedding), nodeEmbedding);
       console.log(`browser WebGPU (SwiftShader): cosine to the Node runtime 1-${(1 - cosine).toExponential(1)}, max-abs ${maxAbs.toExponential(2)}`);
       expect(cosine).toBeGreaterThanOrEqual(0.999999);
       expect(maxAbs).toBeLessThanOrEqual(1e-5);
@@ -248,7 +234,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the page in Chromium', () => {
         await page.waitForFunction((n) => (globalThis as unknown as { muleResults?: unknown[] }).muleResults?.length === n, k + 1, { timeout: 120_000 });
         const results = await page.evaluate(() => (globalThis as unknown as { muleResults: Array<{ embedding: number[] }> }).muleResults);
         const viaNode = await node.embedFile(join(audio, name), { decoder: 'ffmpeg' });
-        const e = compare(Float32Array.from(results[k]!.embedding), viaNode.embedding!);
+        const e = cosineAndMaxAbs(Float32Array.from(results[k]!.embedding), viaNode.embedding!);
         rows.push(`| ${name} | ${d.lengthDiff} | ${d.lag} | ${d.maxAbs.toExponential(2)} | ${Number.isFinite(d.snrDb) ? d.snrDb.toFixed(1) : 'exact'} | 1-${(1 - e.cosine).toExponential(1)} |`);
         if (name.endsWith('.flac')) {
           // lossless: the browser's samples are exactly ffmpeg's

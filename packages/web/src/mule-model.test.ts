@@ -10,27 +10,13 @@ import { convertKerasFile } from '@mule-ts/convert';
 import { MULE_RESAMPLING, resampleForModel } from '@mule-ts/core';
 import { writeKerasFixture } from '@mule-ts/keras-fixture';
 import { MuleModel as NodeModel } from '@mule-ts/runtime';
-import { describePythonLookup, encodePcm16Wav, findPython, makeTempDir } from '@mule-ts/test-utils';
+import { cosineAndMaxAbs, describePythonLookup, encodePcm16Wav, findPython, makeTempDir } from '@mule-ts/test-utils';
 import { generateTestSignal, resolveThresholds, upstreamMono, verifyArtifacts } from '@mule-ts/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MuleModel, type DownloadProgress } from './index.js';
 
 const lookup = findPython(['numpy', 'h5py']);
 if (!lookup.python) console.warn(`skipping the @mule-ts/web runs: verifying the fixture needs python3 with numpy and h5py (${describePythonLookup(lookup)})`);
-
-function compare(a: Float32Array, b: Float32Array): { cosine: number; maxAbs: number } {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  let maxAbs = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-    maxAbs = Math.max(maxAbs, Math.abs(a[i]! - b[i]!));
-  }
-  return { cosine: dot / Math.sqrt(aa * bb), maxAbs };
-}
 
 describe.skipIf(!lookup.python)('@mule-ts/web in Node (onnxruntime-web, wasm)', () => {
   let tmp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -88,8 +74,8 @@ describe.skipIf(!lookup.python)('@mule-ts/web in Node (onnxruntime-web, wasm)', 
       const b = await node.embed(waveform);
       expect(a.sliceCount).toBe(b.sliceCount);
       expect(a.centres).toEqual(b.centres);
-      const clip = compare(a.embedding!, b.embedding!);
-      const timeline = compare(a.timeline, b.timeline);
+      const clip = cosineAndMaxAbs(a.embedding!, b.embedding!);
+      const timeline = cosineAndMaxAbs(a.timeline, b.timeline);
       console.log(`web (onnxruntime-web wasm) vs Node (onnxruntime-node): clip cosine 1-${(1 - clip.cosine).toExponential(1)}, max-abs ${clip.maxAbs.toExponential(2)}; timeline max-abs ${timeline.maxAbs.toExponential(2)}`);
       expect(clip.cosine).toBeGreaterThanOrEqual(0.999999);
       expect(timeline.maxAbs).toBeLessThanOrEqual(1e-5);
@@ -98,7 +84,7 @@ describe.skipIf(!lookup.python)('@mule-ts/web in Node (onnxruntime-web, wasm)', 
       const fromFile = await web.embedFile(blob, 'clip.wav');
       const nodeFile = await node.embedFile(path('clip.wav'), { decoder: 'wav' });
       expect(fromFile.audio).toMatchObject({ decoder: 'wav', sampleRate: 44_100, channelCount: 2 });
-      expect(compare(fromFile.embedding!, nodeFile.embedding!).maxAbs).toBeLessThanOrEqual(1e-5);
+      expect(cosineAndMaxAbs(fromFile.embedding!, nodeFile.embedding!).maxAbs).toBeLessThanOrEqual(1e-5);
       await expect(web.embedFile(new Blob([Uint8Array.of(0xff, 0xfb, 0x90, 0x00)]), 'song.mp3')).rejects.toThrow(/song\.mp3: decoding anything but WAV needs WebAudio/);
     } finally {
       await web.close();

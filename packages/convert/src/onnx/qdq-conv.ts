@@ -43,10 +43,14 @@ export function quantizeKernelPerChannel(kernel: Float32Array, outChannels: numb
   return { values, scales };
 }
 
+/** The scale and zero-point initializers of uint8 parameters, named `${name}.scale` and `${name}.zero_point`. */
+function uint8Parameters(b: OnnxGraphBuilder, name: string, q: Uint8Quantization): [scale: string, zeroPoint: string] {
+  return [b.floatTensor(`${name}.scale`, Float32Array.of(q.scale), []), b.intTensor(`${name}.zero_point`, Uint8Array.of(q.zeroPoint), [])];
+}
+
 /** x -> QuantizeLinear -> DequantizeLinear with uint8 parameters; returns the dequantized value. */
 export function fakeQuantizeUint8(b: OnnxGraphBuilder, x: string, q: Uint8Quantization, name: string): string {
-  const scale = b.floatTensor(`${name}.scale`, Float32Array.of(q.scale), []);
-  const zeroPoint = b.intTensor(`${name}.zero_point`, Uint8Array.of(q.zeroPoint), []);
+  const [scale, zeroPoint] = uint8Parameters(b, name, q);
   const quantized = b.node('QuantizeLinear', [x, scale, zeroPoint], {}, `${name}.q`);
   return b.node('DequantizeLinear', [quantized, scale, zeroPoint], {}, `${name}.dq`);
 }
@@ -103,9 +107,8 @@ export function qlinearConvChannelsLast(b: OnnxGraphBuilder, c: QdqConvInput): s
   const inputQ = uint8Quantization(c.input);
   const outputQ = uint8Quantization(c.output);
   const { values, scales, biasValues } = quantizedWeights(c, inputQ);
-  const parameters = (name: string, q: Uint8Quantization) => [b.floatTensor(`${name}.scale`, Float32Array.of(q.scale), []), b.intTensor(`${name}.zero_point`, Uint8Array.of(q.zeroPoint), [])] as const;
-  const [xScale, xZero] = parameters(`${c.prefix}.input`, inputQ);
-  const [yScale, yZero] = parameters(`${c.prefix}.output`, outputQ);
+  const [xScale, xZero] = uint8Parameters(b, `${c.prefix}.input`, inputQ);
+  const [yScale, yZero] = uint8Parameters(b, `${c.prefix}.output`, outputQ);
   const x = b.node('QuantizeLinear', [c.x, xScale, xZero], {}, `${c.prefix}.input.q`);
   const y = b.onnxruntimeNode(
     'QLinearConv',

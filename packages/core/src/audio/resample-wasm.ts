@@ -66,6 +66,11 @@ export class KernelChunk {
   private readonly yAt: number;
   private readonly xFrom: number;
   private readonly yFrom: number;
+  // Views of the per-run areas (valid while the memory does not grow: it grows only above).
+  private readonly inputs: Int32Array;
+  private readonly outputs: Int32Array;
+  private readonly left: Float64Array;
+  private readonly right: Float64Array;
   /** The chunk's outputs [yFrom, yFrom + y.length), written by the kernel and by `set`. */
   readonly y: Float32Array;
 
@@ -87,20 +92,24 @@ export class KernelChunk {
     const bytes = this.yAt + 4 * (yTo - yFrom);
     const have = k.memory.buffer.byteLength;
     if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / PAGE));
-    new Float32Array(k.memory.buffer, this.xAt, xTo - xFrom).set(x.subarray(xFrom, xTo));
-    this.y = new Float32Array(k.memory.buffer, this.yAt, yTo - yFrom);
+    const buffer = k.memory.buffer;
+    new Float32Array(buffer, this.xAt, xTo - xFrom).set(x.subarray(xFrom, xTo));
+    this.y = new Float32Array(buffer, this.yAt, yTo - yFrom);
+    this.inputs = new Int32Array(buffer, this.inputsAt, maxRun);
+    this.outputs = new Int32Array(buffer, this.outputsAt, maxRun);
+    this.left = new Float64Array(buffer, this.leftAt, maxTaps);
+    this.right = new Float64Array(buffer, this.rightAt, maxTaps);
     this.xFrom = xFrom;
     this.yFrom = yFrom;
   }
 
   /** Outputs [first, first + count) of `run` (count a multiple of KERNEL_OUTPUTS, every tap inside the window). */
   run(run: KernelRun, first: number, count: number): void {
-    const buffer = this.k.memory.buffer;
     const { left, right } = run.coefficients;
-    new Int32Array(buffer, this.inputsAt, count).set(run.inputs.subarray(first, first + count));
-    new Int32Array(buffer, this.outputsAt, count).set(run.outputs.subarray(first, first + count));
-    new Float64Array(buffer, this.leftAt, left.length).set(left);
-    new Float64Array(buffer, this.rightAt, right.length).set(right);
+    this.inputs.set(run.inputs.subarray(first, first + count));
+    this.outputs.set(run.outputs.subarray(first, first + count));
+    this.left.set(left);
+    this.right.set(right);
     // Addresses of x[0] and y[0]: before the windows when they start later (i32 arithmetic wraps).
     const x = (this.xAt - 4 * this.xFrom) | 0;
     const y = (this.yAt - 4 * this.yFrom) | 0;

@@ -5,15 +5,10 @@
  */
 import { join } from 'node:path';
 import { PIPELINE_EMBEDDING_NAME, PIPELINE_FILE_NAME, PIPELINE_INPUT_NAME, PIPELINE_TIMELINE_NAME } from '@mule-ts/convert';
-import { MODEL_CONFIG_FILE_NAME, backboneFileName, type BackbonePrecision } from '@mule-ts/core';
+import { MODEL_CONFIG_FILE_NAME } from '@mule-ts/core';
 import { readModelConfig } from '@mule-ts/runtime';
 import * as ort from 'onnxruntime-node';
 import type { CandidateModel } from './candidate-pipeline.js';
-
-/** The file verify runs as the candidate: pipeline.onnx, or the backbone file of the precision. */
-export function candidateFileName(options: { pipelineOnnx?: boolean; precision?: BackbonePrecision }): string {
-  return options.pipelineOnnx ? PIPELINE_FILE_NAME : backboneFileName(options.precision ?? 'fp32');
-}
 
 export async function loadPipelineCandidate(artifactsDir: string): Promise<CandidateModel> {
   const config = await readModelConfig(join(artifactsDir, MODEL_CONFIG_FILE_NAME));

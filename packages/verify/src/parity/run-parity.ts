@@ -15,7 +15,7 @@ import type { ParityStage, StageThreshold } from '../compare/index.js';
 import { toNumbers, type NDArray } from '../npy/index.js';
 import type { ReferenceManifest, ReferenceRunner } from '../runners/index.js';
 import { RUNTIME_PIPELINE, type CandidateModel, type CandidatePipeline } from './candidate-pipeline.js';
-import { candidateFileName, loadPipelineCandidate } from './pipeline-candidate.js';
+import { candidateFileName, loadCandidateModel } from './candidate-model.js';
 import { judgeArrays, stageNotRun } from './judge-stage.js';
 import type { ParityAudio } from './read-audio.js';
 import { ONNX_STAGES, STAGE_ORDER, type StageResult } from './stage-result.js';
@@ -307,7 +307,7 @@ async function runOnnxStages(
   let model: CandidateModel;
   try {
     progress(`runtime: loading ${options.artifactsDir} (${candidateFileName(options)})`);
-    model = options.pipelineOnnx ? await loadPipelineCandidate(options.artifactsDir!) : await pipeline.loadModel(options.artifactsDir!, options.precision ?? 'fp32');
+    model = await loadCandidateModel(pipeline, options.artifactsDir!, options);
   } catch (error) {
     return notRun(`cannot load the runtime model: ${(error as Error).message}`);
   }

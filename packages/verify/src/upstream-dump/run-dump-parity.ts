@@ -19,7 +19,7 @@ import type { ParityStage, StageThreshold } from '../compare/index.js';
 import { RUNTIME_PIPELINE, type CandidateModel, type CandidatePipeline } from '../parity/candidate-pipeline.js';
 import { judgeArrays, stageNotRun } from '../parity/judge-stage.js';
 import { PIPELINE_ONLY, parityVerdict, transpose, type ParityResult } from '../parity/run-parity.js';
-import { candidateFileName, loadPipelineCandidate } from '../parity/pipeline-candidate.js';
+import { candidateFileName, loadCandidateModel } from '../parity/candidate-model.js';
 import type { StageResult } from '../parity/stage-result.js';
 import type { FloatArray, UpstreamDump } from './read-upstream-dump.js';
 
@@ -242,7 +242,7 @@ async function runModelStages(
   let model: CandidateModel;
   try {
     progress(`runtime: loading ${options.artifactsDir} (${candidateFileName(options)})`);
-    model = options.pipelineOnnx ? await loadPipelineCandidate(options.artifactsDir) : await pipeline.loadModel(options.artifactsDir, options.precision ?? 'fp32');
+    model = await loadCandidateModel(pipeline, options.artifactsDir, options);
   } catch (e) {
     return notRun(`cannot load the runtime model: ${(e as Error).message}`);
   }

@@ -17,6 +17,7 @@ import * as ort from 'onnxruntime-node';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../report/write-report.js';
 import { directorySlices, generatedSlices, type CalibrationSlices } from './calibration-slices.js';
+import { compareArrays } from '../compare/array-metrics.js';
 import { INT8_THRESHOLDS } from '../compare/thresholds.js';
 
 export const INT8_FILE_NAME = backboneFileName('int8');
@@ -114,23 +115,11 @@ function finishRanges(raw: Map<string, { lo: number[]; hi: number[]; samples: nu
   return { minMax, percentile };
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>, from: number, to: number): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = from; i < to; i++) {
-    dot += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(aa * bb);
-}
-
 /** Per-slice minimum and clip (mean over the slices of each held-out clip) cosine of `y` to `reference`, both (count, D). */
 function agreement(y: Float32Array, reference: Float32Array, count: number, slicesPerClip: number): { minSliceCosine: number; clipCosine: number } {
   const d = y.length / count;
   let minSliceCosine = 1;
-  for (let i = 0; i < count; i++) minSliceCosine = Math.min(minSliceCosine, cosine(y, reference, i * d, (i + 1) * d));
+  for (let i = 0; i < count; i++) minSliceCosine = Math.min(minSliceCosine, compareArrays(y.subarray(i * d, (i + 1) * d), reference.subarray(i * d, (i + 1) * d)).cosine);
   let clipCosine = 1;
   for (let c = 0; c * slicesPerClip < count; c++) {
     const n = Math.min(slicesPerClip, count - c * slicesPerClip);
@@ -139,7 +128,7 @@ function agreement(y: Float32Array, reference: Float32Array, count: number, slic
       for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) m[j]! += x[(c * slicesPerClip + i) * d + j]! / n;
       return m;
     };
-    clipCosine = Math.min(clipCosine, cosine(mean(y), mean(reference), 0, d));
+    clipCosine = Math.min(clipCosine, compareArrays(mean(y), mean(reference)).cosine);
   }
   return { minSliceCosine, clipCosine };
 }
